@@ -1,0 +1,46 @@
+#pragma once
+// Shared plumbing of the commands: global options, config loading, opening the warehouse.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "warehouse/warehouse.hpp"
+
+namespace billingfoot::app {
+
+struct Globals {
+  std::optional<std::string> config_path;
+  std::string log_level = "warn";
+};
+
+// The command to run after parsing; returns the exit status.
+using Action = std::function<int()>;
+
+// Loads billingfoot.yaml (see config::default_config_path) and validates the sources.
+config::Config load_config(const Globals& globals);
+
+// Every version of the warehouse schema, oldest first.
+const std::vector<warehouse::Migration>& schema_migrations();
+
+enum class Access { ReadWrite, ReadOnly };
+// Opens <data_dir>/billingfoot.duckdb. ReadOnly also disables file access from SQL and fails
+// with a clear message when nothing has been synced yet.
+warehouse::Warehouse open_warehouse(const config::Config& config, Access access = Access::ReadWrite);
+std::filesystem::path warehouse_file(const config::Config& config);
+
+// Each adds its subcommand to `app`; when chosen, `action` is set to run it.
+void add_init_command(CLI::App& app, Globals& globals, Action& action);
+void add_sync_command(CLI::App& app, Globals& globals, Action& action);
+void add_status_command(CLI::App& app, Globals& globals, Action& action);
+void add_report_command(CLI::App& app, Globals& globals, Action& action);
+void add_query_command(CLI::App& app, Globals& globals, Action& action);
+void add_validate_command(CLI::App& app, Globals& globals, Action& action);
+void add_demo_command(CLI::App& app, Globals& globals, Action& action);
+
+// Runs the program as `billingfoot ARGS…`; returns the exit status (0, 1 or 2).
+int run(int argc, char** argv);
+
+}  // namespace billingfoot::app

@@ -1,0 +1,29 @@
+#pragma once
+// Rendering results for people (aligned tables, money rounded to cents) and for machines
+// (CSV, JSON with exact values). `--format table|csv|json` everywhere goes through here.
+#include <ostream>
+#include <string>
+
+#include "warehouse/duckdb.hpp"
+
+namespace billingfoot::app {
+
+enum class Format { Table, Csv, Json };
+// Throws UsageError for anything but table, csv, json.
+Format parse_format(const std::string& text);
+
+struct TableStyle {
+  // Columns whose values are money: shown with 2 decimals and thousands separators in tables.
+  std::vector<std::string> money_columns;
+  std::string footer;  // e.g. a total line, printed under the table
+};
+
+void render(std::ostream& out, const warehouse::Result& result, Format format, const TableStyle& style = {});
+
+// 1234567.891 -> "1,234,567.89" (half away from zero). Exact: works on the decimal text.
+std::string format_money(const std::string& decimal_text);
+
+// One JSON value for a cell: numbers for numeric kinds, parsed JSON for JSON, else strings.
+std::string json_cell(const warehouse::Result& result, size_t row, size_t col);
+
+}  // namespace billingfoot::app

@@ -1,0 +1,22 @@
+#pragma once
+// Small string helpers shared across layers.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace billingfoot::common {
+
+std::string to_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+std::string trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// Quotes an identifier for SQL ("a""b"), so any column name can be used safely.
+std::string quote_ident(std::string_view name);
+// Quotes a string literal for SQL ('it''s').
+std::string quote_literal(std::string_view value);
+// Replaces every {{key}} in text with its value; throws std::invalid_argument on an unknown key.
+std::string render_template(std::string_view text,
+                            const std::vector<std::pair<std::string, std::string>>& values);
+
+}  // namespace billingfoot::common

@@ -1,0 +1,69 @@
+#pragma once
+// billingfoot.yaml: loading, ${ENV} expansion and validation. Errors are UsageErrors (exit 2)
+// that name the file, line and key, e.g. "billingfoot.yaml:7:5: sources[1].locaton: unknown key".
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace billingfoot::config {
+
+// Where a value came from, for error messages.
+struct Origin {
+  std::filesystem::path file;
+  int line = 0;  // 1-based; 0 = unknown
+  int column = 0;
+  std::string key;  // dotted path, e.g. "sources[0].location"
+  std::string describe() const;  // "billingfoot.yaml:7:5: sources[0].location"
+};
+
+struct WarehouseConfig {
+  std::string type = "duckdb";  // duckdb | clickhouse
+  YAML::Node raw;               // the whole mapping, for backends that need more keys
+};
+
+// One entry of `sources:`. Keys every source shares are parsed here; the type-specific ones
+// stay in `raw` and are checked by the source type (sources/registry).
+struct SourceConfig {
+  std::string name;
+  std::string type;
+  std::optional<std::string> location;  // as written (after ${ENV}); see resolve_path
+  std::optional<std::string> schedule;
+  YAML::Node raw;
+  Origin origin;                                 // the entry itself
+  Origin origin_of(const std::string& key) const;  // a key inside it (or the entry)
+};
+
+struct Config {
+  std::filesystem::path file;  // absolute path of the config file
+  std::filesystem::path base_dir;  // paths in the file are relative to this
+  std::filesystem::path data_dir;  // absolute
+  WarehouseConfig warehouse;
+  std::string currency = "USD";
+  std::vector<SourceConfig> sources;
+  // Sections owned by later layers (allocation, metrics, …): kept as parsed YAML.
+  YAML::Node allocation, metrics, unit_costs, budgets, alerts, server, anomalies;
+  YAML::Node root;
+
+  std::filesystem::path resolve_path(const std::string& path) const;
+  const SourceConfig* find_source(const std::string& name) const;
+};
+
+// Reads and validates the file. Throws UsageError with file:line context.
+Config load(const std::filesystem::path& file);
+// Same, from text (for tests and `init`); `file` is used for messages and relative paths.
+Config parse(const std::string& text, const std::filesystem::path& file);
+
+// Which file to use: --config if given, else $BILLINGFOOT_CONFIG, else ./billingfoot.yaml.
+std::filesystem::path default_config_path(const std::optional<std::string>& flag);
+
+// Replaces ${NAME} with the environment variable's value ($$ is a literal $). Throws
+// UsageError naming `origin` when a variable is unset or the syntax is broken.
+std::string expand_env(const std::string& text, const Origin& origin);
+
+// The commented starter file `billingfoot init` writes.
+std::string starter_config();
+
+}  // namespace billingfoot::config

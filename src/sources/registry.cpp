@@ -1,0 +1,75 @@
+#include "common/errors.hpp"
+#include "sources/focus/focus_source.hpp"
+#include "sources/source.hpp"
+
+namespace billingfoot::sources {
+
+const std::vector<SourceType>& source_types() {
+  static const std::vector<SourceType> types = {
+      {"focus", focus::kConfigKeys, focus::create},
+  };
+  return types;
+}
+
+const SourceType* find_source_type(std::string_view name) {
+  for (const auto& t : source_types()) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+void validate_source_configs(const config::Config& config) {
+  static const std::vector<std::string_view> common_keys = {"name", "type", "location", "schedule"};
+  for (const auto& src : config.sources) {
+    const SourceType* type = find_source_type(src.type);
+    if (!type) {
+      std::string known;
+      for (const auto& t : source_types()) known += (known.empty() ? "" : ", ") + std::string(t.name);
+      throw UsageError(src.origin_of("type").describe() + ": unknown source type " + src.type +
+                       " (known types: " + known + ")");
+    }
+    for (auto it = src.raw.begin(); it != src.raw.end(); ++it) {
+      std::string key = it->first.Scalar();
+      bool allowed = false;
+      for (auto k : common_keys) allowed = allowed || k == key;
+      for (auto k : type->keys) allowed = allowed || k == key;
+      if (!allowed) {
+        config::Origin o{src.origin.file, it->first.Mark().line + 1, it->first.Mark().column + 1,
+                         src.origin.key + "." + key};
+        throw UsageError(o.describe() + ": unknown key for a source of type " + src.type);
+      }
+    }
+  }
+}
+
+std::unique_ptr<Source> create_source(const config::Config& config, const config::SourceConfig& source) {
+  const SourceType* type = find_source_type(source.type);
+  if (!type) throw UsageError(source.origin_of("type").describe() + ": unknown source type " + source.type);
+  return type->create(config, source);
+}
+
+bool PeriodRange::contains(const std::string& period) const {
+  return (!from || period >= *from) && (!to || period <= *to);
+}
+
+std::string_view status_name(PeriodStatus status) {
+  switch (status) {
+    case PeriodStatus::Loaded:
+      return "loaded";
+    case PeriodStatus::Unchanged:
+      return "unchanged";
+    case PeriodStatus::Failed:
+      return "failed";
+  }
+  return "failed";
+}
+
+bool SyncResult::ok() const {
+  if (!error.empty()) return false;
+  for (const auto& p : periods) {
+    if (p.status == PeriodStatus::Failed) return false;
+  }
+  return true;
+}
+
+}  // namespace billingfoot::sources

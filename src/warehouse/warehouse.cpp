@@ -1,0 +1,189 @@
+#include "warehouse/warehouse.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <random>
+
+#include "common/failpoint.hpp"
+#include "common/strings.hpp"
+
+namespace billingfoot::warehouse {
+
+using common::quote_ident;
+using common::quote_literal;
+
+std::string utc_now() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - secs).count();
+  std::time_t t = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06lld", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(micros));
+  return buf;
+}
+
+std::string new_load_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+Warehouse Warehouse::open(const std::filesystem::path& file, const std::vector<Migration>& migrations,
+                          const OpenOptions& options) {
+  if (!file.empty() && file != ":memory:" && file.has_parent_path()) {
+    std::filesystem::create_directories(file.parent_path());
+  }
+  Database db = Database::open(file.string(), options);
+  Connection con = db.connect();
+  Warehouse wh(std::move(db), std::move(con));
+  if (!options.read_only) wh.migrate(migrations);
+  return wh;
+}
+
+int Warehouse::schema_version() {
+  Result exists = connection_.query(
+      "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'",
+      "reading schema version");
+  if (exists.int64(0, 0) == 0) return 0;
+  return static_cast<int>(
+      connection_.query("SELECT coalesce(max(version), 0) FROM schema_version").int64(0, 0));
+}
+
+void Warehouse::migrate(const std::vector<Migration>& migrations) {
+  connection_.execute(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description "
+      "VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)",
+      "creating schema_version");
+  int current = schema_version();
+  int newest = 0;
+  for (const auto& m : migrations) newest = std::max(newest, m.version);
+  if (current > newest) {
+    throw Error("opening warehouse " + database_.path(),
+                "its schema version " + std::to_string(current) +
+                    " is newer than this billingfoot understands (" + std::to_string(newest) +
+                    "); upgrade billingfoot");
+  }
+  for (const auto& m : migrations) {
+    if (m.version <= current) continue;
+    Transaction tx(connection_);
+    connection_.execute(m.sql, "applying schema migration " + std::to_string(m.version) + " (" + m.description + ")");
+    auto ins = connection_.prepare("INSERT INTO schema_version VALUES (?, ?, CAST(? AS TIMESTAMP))");
+    ins.bind(1, static_cast<int64_t>(m.version)).bind(2, m.description).bind(3, utc_now()).execute();
+    tx.commit();
+    current = m.version;
+  }
+}
+
+void Warehouse::add_missing_extra_columns(const PartitionLoad& load) {
+  // Extra x_ columns a source brings (e.g. AWS's x_ServiceCode) become focus_costs columns.
+  // They are stored as VARCHAR: one name may carry different types across sources.
+  Result missing = connection_.query(
+      "SELECT s.column_name FROM information_schema.columns s WHERE s.table_name = " +
+          quote_literal(load.staging_relation) +
+          " AND lower(s.column_name) LIKE 'x\\_%' ESCAPE '\\' AND lower(s.column_name) NOT IN "
+          "(SELECT lower(c.column_name) FROM information_schema.columns c WHERE c.table_name = "
+          "'focus_costs') ORDER BY s.ordinal_position",
+      "comparing staged columns with focus_costs");
+  for (size_t i = 0; i < missing.row_count(); ++i) {
+    connection_.execute("ALTER TABLE focus_costs ADD COLUMN " + quote_ident(missing.text(i, 0)) + " VARCHAR",
+                        "adding column " + missing.text(i, 0) + " to focus_costs");
+  }
+}
+
+LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
+  std::string context = "loading " + load.source + " " + load.billing_period;
+  LoadOutcome out;
+  out.load_id = new_load_id();
+  Transaction tx(connection_);
+  add_missing_extra_columns(load);
+
+  auto del = connection_.prepare("DELETE FROM focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?", context);
+  del.bind(1, load.source).bind(2, load.billing_period).execute();
+  common::failpoint("replace_partition.after_delete");
+
+  // BY NAME: staged columns land in the focus_costs columns of the same name (missing ones are
+  // NULL); the load's identity columns are set here, so staged rows must not carry them.
+  std::string insert =
+      "INSERT INTO focus_costs BY NAME SELECT *, " + quote_literal(load.source) +
+      " AS x_SourceName, " + quote_literal(load.source_type) + " AS x_SourceType, " +
+      quote_literal(out.load_id) + " AS x_LoadId FROM " + quote_ident(load.staging_relation) +
+      " WHERE x_BillingPeriod = " + quote_literal(load.billing_period);
+  connection_.execute(insert, context);
+  common::failpoint("replace_partition.after_insert");
+
+  auto totals = connection_.prepare(
+      "SELECT count(*), coalesce(sum(BilledCost), 0), coalesce(sum(EffectiveCost), 0) FROM "
+      "focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?",
+      context);
+  Result t = totals.bind(1, load.source).bind(2, load.billing_period).execute();
+  out.rows = t.int64(0, 0);
+  out.billed_cost = t.text(0, 1);
+  out.effective_cost = t.text(0, 2);
+
+  auto rec = connection_.prepare(
+      "INSERT INTO loads (load_id, source, billing_period, fingerprint, rows, billed_cost, "
+      "effective_cost, started_at, finished_at, status, message) VALUES (?, ?, ?, ?, ?, "
+      "CAST(? AS DECIMAL(38,10)), CAST(? AS DECIMAL(38,10)), CAST(? AS TIMESTAMP), CAST(? AS "
+      "TIMESTAMP), 'ok', '')",
+      context);
+  rec.bind(1, out.load_id)
+      .bind(2, load.source)
+      .bind(3, load.billing_period)
+      .bind(4, load.fingerprint)
+      .bind(5, out.rows)
+      .bind(6, out.billed_cost)
+      .bind(7, out.effective_cost)
+      .bind(8, load.started_at.empty() ? utc_now() : load.started_at)
+      .bind(9, utc_now())
+      .execute();
+  common::failpoint("replace_partition.before_commit");
+  tx.commit();
+  return out;
+}
+
+void Warehouse::record_load(const LoadRecord& record) {
+  auto rec = connection_.prepare(
+      "INSERT INTO loads (load_id, source, billing_period, fingerprint, rows, billed_cost, "
+      "effective_cost, started_at, finished_at, status, message) VALUES (?, ?, ?, ?, 0, NULL, "
+      "NULL, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?)",
+      "recording load of " + record.source + " " + record.billing_period);
+  rec.bind(1, new_load_id())
+      .bind(2, record.source)
+      .bind(3, record.billing_period)
+      .bind(4, record.fingerprint)
+      .bind(5, record.started_at.empty() ? utc_now() : record.started_at)
+      .bind(6, utc_now())
+      .bind(7, record.status)
+      .bind(8, record.message)
+      .execute();
+}
+
+std::string Warehouse::last_fingerprint(const std::string& source, const std::string& billing_period) {
+  auto q = connection_.prepare(
+      "SELECT fingerprint FROM loads WHERE source = ? AND billing_period = ? AND status = 'ok' "
+      "ORDER BY finished_at DESC LIMIT 1");
+  Result r = q.bind(1, source).bind(2, billing_period).execute();
+  return r.row_count() ? r.text(0, 0) : std::string();
+}
+
+std::string Warehouse::source_state(const std::string& source, const std::string& key) {
+  auto q = connection_.prepare("SELECT value FROM source_state WHERE source = ? AND key = ?");
+  Result r = q.bind(1, source).bind(2, key).execute();
+  return r.row_count() ? r.text(0, 0) : std::string();
+}
+
+void Warehouse::set_source_state(const std::string& source, const std::string& key, const std::string& value) {
+  auto q = connection_.prepare(
+      "INSERT OR REPLACE INTO source_state (source, key, value, updated_at) VALUES (?, ?, ?, "
+      "CAST(? AS TIMESTAMP))");
+  q.bind(1, source).bind(2, key).bind(3, value).bind(4, utc_now()).execute();
+}
+
+}  // namespace billingfoot::warehouse

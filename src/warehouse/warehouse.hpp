@@ -1,0 +1,86 @@
+#pragma once
+// The embedded warehouse: one DuckDB file, its versioned schema, and the one write path for
+// cost rows — replace_partition, which swaps a (source, billing period) atomically.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "warehouse/duckdb.hpp"
+
+namespace billingfoot::warehouse {
+
+// One step of the schema. Versions are applied in order, each in its own transaction, and
+// recorded in schema_version; a warehouse file is never downgraded.
+struct Migration {
+  int version;
+  std::string description;
+  std::string sql;
+};
+
+// The partition a load replaces, and what to replace it with.
+struct PartitionLoad {
+  std::string source;          // x_SourceName
+  std::string source_type;     // x_SourceType
+  std::string billing_period;  // YYYY-MM
+  std::string fingerprint;     // recorded in loads; an equal fingerprint later means "unchanged"
+  // A table or view holding the new rows: focus_costs columns by name (missing ones become
+  // NULL) plus any x_ extras. Only rows whose x_BillingPeriod equals billing_period are taken.
+  std::string staging_relation;
+  std::string started_at;  // ISO timestamp (UTC) when extraction of this period began
+};
+
+struct LoadOutcome {
+  std::string load_id;
+  int64_t rows = 0;
+  std::string billed_cost;     // exact decimal text
+  std::string effective_cost;  // exact decimal text
+};
+
+// A row of `loads` written outside a successful replace (skipped / failed periods).
+struct LoadRecord {
+  std::string source;
+  std::string billing_period;
+  std::string fingerprint;
+  std::string status;  // ok | failed | skipped
+  std::string message;
+  std::string started_at;
+};
+
+class Warehouse {
+ public:
+  // Opens or creates <file>, applying any pending migrations.
+  static Warehouse open(const std::filesystem::path& file, const std::vector<Migration>& migrations,
+                        const OpenOptions& options = {});
+  Connection& connection() { return connection_; }
+  Database& database() { return database_; }
+  int schema_version();
+
+  // Deletes the old rows of (source, billing_period) and inserts the staged ones in one
+  // transaction, records the load in `loads`, then commits. On any failure nothing changes.
+  LoadOutcome replace_partition(const PartitionLoad& load);
+  void record_load(const LoadRecord& record);
+
+  // The fingerprint of the newest successful load of (source, period), or "" when none.
+  std::string last_fingerprint(const std::string& source, const std::string& billing_period);
+
+  // Per-source state (e.g. a fingerprint of all delivered files), kept across syncs.
+  std::string source_state(const std::string& source, const std::string& key);
+  void set_source_state(const std::string& source, const std::string& key, const std::string& value);
+
+ private:
+  Warehouse(Database database, Connection connection)
+      : database_(std::move(database)), connection_(std::move(connection)) {}
+  void migrate(const std::vector<Migration>& migrations);
+  void add_missing_extra_columns(const PartitionLoad& load);
+
+  Database database_;
+  Connection connection_;
+};
+
+// Current UTC time as "YYYY-MM-DD HH:MM:SS.ffffff" (DuckDB TIMESTAMP text).
+std::string utc_now();
+// A new random load id.
+std::string new_load_id();
+
+}  // namespace billingfoot::warehouse
