@@ -54,7 +54,7 @@ SELECT source, type,
   CASE WHEN last_failure IS NOT NULL AND (last_success IS NULL OR last_failure > last_success) THEN 'failing'
        WHEN last_success IS NULL THEN 'never synced' ELSE 'ok' END AS state,
   last_success,
-  CASE WHEN age IS NULL THEN NULL WHEN age < 3600 THEN (age // 60) || 'm ago'
+  CASE WHEN age IS NULL THEN NULL WHEN age < 60 THEN 'just now' WHEN age < 3600 THEN (age // 60) || 'm ago'
        WHEN age < 86400 THEN (age // 3600) || 'h ago' ELSE (age // 86400) || 'd ago' END AS freshness,
   periods, period_range, rows, billed_cost,
   CASE WHEN last_failure IS NOT NULL AND (last_success IS NULL OR last_failure > last_success)

@@ -40,8 +40,7 @@ int run_sync(const Globals& globals, const SyncArgs& args) {
   sources::SyncOptions options{{args.from, args.to}, args.full};
   bool failed = false;
   for (const auto* src : selected) {
-    auto source = sources::create_source(cfg, *src);
-    sources::SyncResult result = source->sync(wh, options);
+    sources::SyncResult result = sources::sync_source(cfg, *src, wh, options);
     if (!result.error.empty()) {
       std::cout << src->name << "  -        failed     " << result.error << "\n";
       std::cerr << "error: " << result.error << "\n";

@@ -48,6 +48,27 @@ std::unique_ptr<Source> create_source(const config::Config& config, const config
   return type->create(config, source);
 }
 
+SyncResult sync_source(const config::Config& config, const config::SourceConfig& source,
+                       warehouse::Warehouse& warehouse, const SyncOptions& options) {
+  std::string started_at = warehouse::utc_now();
+  SyncResult result;
+  try {
+    result = create_source(config, source)->sync(warehouse, options);
+  } catch (const UsageError&) {
+    throw;  // configuration problems are the user's to fix, exit 2
+  } catch (const std::exception& e) {
+    result.error = e.what();
+  }
+  if (!result.error.empty()) {
+    try {
+      warehouse.record_load({source.name, "*", "", "failed", result.error, started_at});
+    } catch (const std::exception&) {
+      // The warehouse itself is failing; the error is reported to the caller anyway.
+    }
+  }
+  return result;
+}
+
 bool PeriodRange::contains(const std::string& period) const {
   return (!from || period >= *from) && (!to || period <= *to);
 }

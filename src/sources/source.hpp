@@ -62,4 +62,9 @@ const SourceType* find_source_type(std::string_view name);
 void validate_source_configs(const config::Config& config);
 std::unique_ptr<Source> create_source(const config::Config& config, const config::SourceConfig& source);
 
+// Creates and syncs one configured source; a failure of the whole source (no files, bad
+// credentials, …) is also recorded in `loads` (billing_period "*") so `status` shows it.
+SyncResult sync_source(const config::Config& config, const config::SourceConfig& source,
+                       warehouse::Warehouse& warehouse, const SyncOptions& options);
+
 }  // namespace billingfoot::sources
