@@ -7,6 +7,7 @@
 #include "common/embedded.hpp"
 #include "common/errors.hpp"
 #include "common/hash.hpp"
+#include "common/progress.hpp"
 #include "common/strings.hpp"
 #include "focus/catalogue.hpp"
 #include "sources/files.hpp"
@@ -85,7 +86,9 @@ class FocusSource : public Source {
     std::vector<std::string> selects;
     std::set<std::string> present;  // canonical names of FOCUS columns seen in any file
     std::set<std::string> extras;
+    common::Progress progress(name_ + ": reading", files.size());
     for (size_t i = 0; i < files.size(); ++i) {
+      progress.update(i + 1, files[i].filename().string());
       std::string raw = "bf_raw_" + std::to_string(i);
       read_file_into(con, files[i], raw, name_);
       raw_tables_.push_back(raw);
@@ -114,6 +117,7 @@ class FocusSource : public Source {
     }
     con.execute("CREATE OR REPLACE TEMP TABLE focus_input AS " + common::join(selects, " UNION ALL BY NAME "),
                 "combining files of " + name_);
+    drop_raw_tables(con);  // keep at most two copies of the delivery in temporary storage
 
     std::vector<std::string> focus_columns;
     for (const auto& column : catalogue::columns()) {
@@ -149,6 +153,7 @@ class FocusSource : public Source {
       throw InputError("source " + name_ + ": cannot convert the files to FOCUS types: " + e.engine_message() +
                        " (files: " + location_.string() + ")");
     }
+    con.execute("DROP TABLE focus_input");
     check_required_values(con);
     con.execute("CREATE OR REPLACE TEMP VIEW focus_staged_rows AS SELECT * EXCLUDE (bf_file) FROM focus_staging");
   }
@@ -166,14 +171,18 @@ class FocusSource : public Source {
     }
   }
 
+  void drop_raw_tables(warehouse::Connection& con) {
+    for (const auto& t : raw_tables_) con.execute("DROP TABLE IF EXISTS " + quote_ident(t));
+    raw_tables_.clear();
+  }
+
   void cleanup(warehouse::Connection& con) {
     try {
       con.execute("DROP VIEW IF EXISTS focus_staged_rows; DROP TABLE IF EXISTS focus_staging; DROP TABLE IF EXISTS focus_input");
-      for (const auto& t : raw_tables_) con.execute("DROP TABLE IF EXISTS " + quote_ident(t));
+      drop_raw_tables(con);
     } catch (const std::exception& e) {
       spdlog::warn("{}: cleaning up temporary tables failed: {}", name_, e.what());
     }
-    raw_tables_.clear();
   }
 
   std::string name_;
