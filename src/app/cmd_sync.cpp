@@ -38,28 +38,14 @@ int run_sync(const Globals& globals, const SyncArgs& args) {
 
   auto wh = open_warehouse(cfg);
   sources::SyncOptions options{{args.from, args.to}, args.full};
+  size_t width = 0;
+  for (const auto* src : selected) width = std::max(width, src->name.size());
   bool failed = false;
   for (const auto* src : selected) {
     sources::SyncResult result = sources::sync_source(cfg, *src, wh, options);
-    if (!result.error.empty()) {
-      std::cout << src->name << "  -        failed     " << result.error << "\n";
-      std::cerr << "error: " << result.error << "\n";
-      failed = true;
-    }
-    if (result.periods.empty() && result.error.empty()) {
-      std::cout << src->name << "  no billing periods in range\n";
-    }
-    for (const auto& p : result.periods) {
-      std::string status(sources::status_name(p.status));
-      status.resize(10, ' ');
-      std::cout << src->name << "  " << p.billing_period << "  " << status;
-      if (p.status == sources::PeriodStatus::Failed) {
-        std::cout << p.message << "\n";
-        failed = true;
-      } else {
-        std::cout << p.rows << " rows  " << format_money(p.billed_cost) << " " << cfg.currency << " billed\n";
-      }
-    }
+    print_sync_result(std::cout, src->name, width, result, cfg.currency);
+    if (!result.ok()) failed = true;
+    if (!result.error.empty()) std::cerr << "error: " << result.error << "\n";
   }
   return failed ? 1 : 0;
 }

@@ -160,4 +160,25 @@ void render(std::ostream& out, const warehouse::Result& result, Format format, c
   if (!style.footer.empty()) out << style.footer << "\n";
 }
 
+void print_sync_result(std::ostream& out, const std::string& source, size_t name_width,
+                       const sources::SyncResult& result, const std::string& currency) {
+  auto pad = [](std::string s, size_t n) {
+    if (s.size() < n) s.resize(n, ' ');
+    return s;
+  };
+  std::string name = pad(source, name_width);
+  if (!result.error.empty()) out << name << "  *        failed     " << result.error << "\n";
+  if (result.periods.empty() && result.error.empty()) out << name << "  no billing periods in range\n";
+  for (const auto& p : result.periods) {
+    out << name << "  " << p.billing_period << "  " << pad(std::string(sources::status_name(p.status)), 10);
+    if (p.status == sources::PeriodStatus::Failed) {
+      out << p.message << "\n";
+    } else {
+      std::string rows = std::to_string(p.rows);
+      out << std::string(rows.size() < 9 ? 9 - rows.size() : 0, ' ') << rows << " rows  " << format_money(p.billed_cost)
+          << " " << currency << " billed\n";
+    }
+  }
+}
+
 }  // namespace billingfoot::app

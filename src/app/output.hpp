@@ -4,6 +4,7 @@
 #include <ostream>
 #include <string>
 
+#include "sources/source.hpp"
 #include "warehouse/duckdb.hpp"
 
 namespace billingfoot::app {
@@ -25,5 +26,10 @@ std::string format_money(const std::string& decimal_text);
 
 // One JSON value for a cell: numbers for numeric kinds, parsed JSON for JSON, else strings.
 std::string json_cell(const warehouse::Result& result, size_t row, size_t col);
+
+// One line per billing period of a sync ("aws  2024-09  loaded     1234 rows  56.78 USD billed");
+// names are padded to `name_width` so several sources line up.
+void print_sync_result(std::ostream& out, const std::string& source, size_t name_width,
+                       const sources::SyncResult& result, const std::string& currency);
 
 }  // namespace billingfoot::app

@@ -72,6 +72,8 @@ std::vector<PeriodResult> unchanged_periods(warehouse::Warehouse& warehouse, con
     r.status = PeriodStatus::Unchanged;
     r.rows = held.int64(i, 1);
     r.billed_cost = held.text(i, 2);
+    warehouse.record_load({source, period, warehouse.last_fingerprint(source, period), "skipped",
+                           "unchanged (same delivery)", ""});
     results.push_back(std::move(r));
   }
   return results;
