@@ -118,6 +118,8 @@ LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
   connection_.execute(insert, context);
   common::failpoint("replace_partition.after_insert");
 
+  // Reconcile before committing: what landed must equal what was staged, row for row and to
+  // the last decimal of BilledCost.
   auto totals = connection_.prepare(
       "SELECT count(*), coalesce(sum(BilledCost), 0), coalesce(sum(EffectiveCost), 0) FROM "
       "focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?",
@@ -126,6 +128,15 @@ LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
   out.rows = t.int64(0, 0);
   out.billed_cost = t.text(0, 1);
   out.effective_cost = t.text(0, 2);
+  auto staged = connection_.prepare("SELECT count(*), CAST(coalesce(sum(BilledCost), 0) AS DECIMAL(38,10)) FROM " +
+                                        quote_ident(load.staging_relation) + " WHERE x_BillingPeriod = ?",
+                                    context);
+  Result st = staged.bind(1, load.billing_period).execute();
+  if (st.int64(0, 0) != out.rows || st.text(0, 1) != out.billed_cost) {
+    throw Error(context, "reconciliation failed: staged " + st.text(0, 0) + " rows / " + st.text(0, 1) +
+                             " BilledCost, loaded " + std::to_string(out.rows) + " rows / " + out.billed_cost +
+                             "; nothing was changed");
+  }
 
   auto rec = connection_.prepare(
       "INSERT INTO loads (load_id, source, billing_period, fingerprint, rows, billed_cost, "
