@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/step_timer.hpp"
 #include "common/strings.hpp"
 
 namespace billingfoot::sources {
@@ -12,10 +13,13 @@ std::vector<PeriodResult> load_staged_periods(warehouse::Warehouse& warehouse, c
                                               const SyncOptions& options) {
   auto& con = warehouse.connection();
   // Order-independent content hash: sum of row hashes (duplicates do not cancel out).
-  warehouse::Result periods = con.query(
-      "SELECT x_BillingPeriod, count(*), sum(hash(t)::HUGEINT) FROM " +
-          quote_ident(load.staging_relation) + " t GROUP BY 1 ORDER BY 1",
-      "fingerprinting " + load.source);
+  warehouse::Result periods;
+  {
+    common::StepTimer timer(load.source + ": fingerprint periods");
+    periods = con.query("SELECT x_BillingPeriod, count(*), sum(hash(t)::HUGEINT) FROM " +
+                            quote_ident(load.staging_relation) + " t GROUP BY 1 ORDER BY 1",
+                        "fingerprinting " + load.source);
+  }
   std::vector<PeriodResult> results;
   for (size_t i = 0; i < periods.row_count(); ++i) {
     std::string period = periods.text(i, 0);
@@ -37,6 +41,7 @@ std::vector<PeriodResult> load_staged_periods(warehouse::Warehouse& warehouse, c
       } else {
         warehouse::PartitionLoad p{load.source, load.source_type, period, fingerprint,
                                    load.staging_relation, load.started_at};
+        common::StepTimer timer(load.source + " " + period + ": replace partition");
         auto outcome = warehouse.replace_partition(p);
         r.status = PeriodStatus::Loaded;
         r.rows = outcome.rows;

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "common/failpoint.hpp"
+#include "common/step_timer.hpp"
 #include "common/strings.hpp"
 
 namespace billingfoot::warehouse {
@@ -115,7 +116,10 @@ LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
       " AS x_SourceName, " + quote_literal(load.source_type) + " AS x_SourceType, " +
       quote_literal(out.load_id) + " AS x_LoadId FROM " + quote_ident(load.staging_relation) +
       " WHERE x_BillingPeriod = " + quote_literal(load.billing_period);
-  connection_.execute(insert, context);
+  {
+    common::StepTimer timer(context + ": insert");
+    connection_.execute(insert, context);
+  }
   common::failpoint("replace_partition.after_insert");
 
   // Reconcile before committing: what landed must equal what was staged, row for row and to
@@ -155,6 +159,7 @@ LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
       .bind(9, utc_now())
       .execute();
   common::failpoint("replace_partition.before_commit");
+  common::StepTimer timer(context + ": commit");
   tx.commit();
   return out;
 }

@@ -8,6 +8,7 @@
 #include "common/errors.hpp"
 #include "common/hash.hpp"
 #include "common/progress.hpp"
+#include "common/step_timer.hpp"
 #include "common/strings.hpp"
 #include "focus/catalogue.hpp"
 #include "sources/files.hpp"
@@ -90,7 +91,10 @@ class FocusSource : public Source {
     for (size_t i = 0; i < files.size(); ++i) {
       progress.update(i + 1, files[i].filename().string());
       std::string raw = "bf_raw_" + std::to_string(i);
-      read_file_into(con, files[i], raw, name_);
+      {
+        common::StepTimer timer(name_ + ": read " + files[i].filename().string());
+        read_file_into(con, files[i], raw, name_);
+      }
       raw_tables_.push_back(raw);
       auto cols = con.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = " +
                             quote_literal(raw) + " ORDER BY ordinal_position");
@@ -115,8 +119,11 @@ class FocusSource : public Source {
       items.push_back(quote_literal(files[i].string()) + " AS bf_file");
       selects.push_back("SELECT " + common::join(items, ", ") + " FROM " + quote_ident(raw));
     }
-    con.execute("CREATE OR REPLACE TEMP TABLE focus_input AS " + common::join(selects, " UNION ALL BY NAME "),
-                "combining files of " + name_);
+    {
+      common::StepTimer timer(name_ + ": combine files");
+      con.execute("CREATE OR REPLACE TEMP TABLE focus_input AS " + common::join(selects, " UNION ALL BY NAME "),
+                  "combining files of " + name_);
+    }
     drop_raw_tables(con);  // keep at most two copies of the delivery in temporary storage
 
     std::vector<std::string> focus_columns;
@@ -148,6 +155,7 @@ class FocusSource : public Source {
                                               {{"focus_columns", common::join(focus_columns, ",\n  ")},
                                                {"extra_columns", extra_columns}});
     try {
+      common::StepTimer timer(name_ + ": normalize");
       con.execute(sql);
     } catch (const warehouse::Error& e) {
       throw InputError("source " + name_ + ": cannot convert the files to FOCUS types: " + e.engine_message() +
