@@ -1,12 +1,131 @@
+// `billingfoot demo`: generates the demo company Nimbus Hosting (13 months of AWS, Google Cloud,
+// Azure and Datadog bills), writes its billingfoot.yaml, syncs it like `sync` does and shows
+// where the money went last month.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+#include <regex>
+
 #include "app/app.hpp"
+#include "app/demo/demo.hpp"
+#include "app/output.hpp"
 #include "common/errors.hpp"
+#include "sources/source.hpp"
+#include "warehouse/cost_query.hpp"
 
 namespace billingfoot::app {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DemoArgs {
+  std::string dir = "demo-company";
+  std::string listen = "127.0.0.1:8080";
+  bool no_serve =
+      false;  // the dashboard does not exist yet: accepted so scripts keep working later
+  std::optional<std::string> as_of;
+  uint64_t seed = demo::kDefaultSeed;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void check_listen(const std::string& listen) {
+  static const std::regex host_port(R"((\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):(\d{1,5}))");
+  std::smatch m;
+  if (!std::regex_match(listen, m, host_port) || std::stoi(m[2]) == 0 || std::stoi(m[2]) > 65535) {
+    throw UsageError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080, not '" + listen + "'");
+  }
+}
+
+void print_generated(const demo::DemoCompany& company, const demo::WriteSummary& written,
+                     double seconds) {
+  size_t width = 0;
+  for (const auto& p : company.providers) width = std::max(width, p.source.size());
+  for (const auto& p : company.providers) {
+    int64_t rows = 0;
+    for (const auto& f : p.files) rows += f.rows;
+    std::cout << fmt::format("  {:<{}}  {:>2} files  {:>8} rows\n", p.source, width, p.files.size(),
+                             rows);
+  }
+  std::cout << fmt::format(
+      "  {} files written, {} unchanged{} ({:.1f} s)\n\n", written.written, written.unchanged,
+      written.removed ? fmt::format(", {} removed", written.removed) : "", seconds);
+}
+
+// Syncs every source of the demo's config; returns false when any period failed.
+bool sync_all(const config::Config& cfg, warehouse::Warehouse& wh) {
+  size_t width = 0;
+  for (const auto& s : cfg.sources) width = std::max(width, s.name.size());
+  bool ok = true;
+  for (const auto& src : cfg.sources) {
+    sources::SyncResult result = sources::sync_source(cfg, src, wh, {});
+    print_sync_result(std::cout, src.name, width, result, cfg.currency);
+    if (!result.error.empty()) std::cerr << "error: " << result.error << "\n";
+    ok = ok && result.ok();
+  }
+  return ok;
+}
+
+void print_breakdown(warehouse::Connection& con, const std::string& by, const std::string& month,
+                     const std::string& currency) {
+  warehouse::CostQuery query;
+  query.group_by = {by};
+  query.from = query.to = month;
+  warehouse::CostBreakdown breakdown = warehouse::query_costs(con, query);
+  std::cout << "Billed cost by " << by << ", " << month << "\n\n";
+  render(std::cout, breakdown.rows, Format::Table,
+         {{"cost"}, "TOTAL " + format_money(breakdown.total_cost) + " " + currency});
+  std::cout << "\n";
+}
+
+int run_demo(const DemoArgs& args) {
+  check_listen(args.listen);
+  demo::Day as_of = args.as_of ? demo::parse_day(*args.as_of, "--as-of") : demo::today_utc();
+  fs::path dir = fs::absolute(args.dir);
+
+  auto started = std::chrono::steady_clock::now();
+  demo::DemoCompany company = demo::generate_demo({args.seed, as_of});
+  demo::WriteSummary written = demo::write_demo(dir, company);
+  std::cout << "Nimbus Hosting, " << demo::iso_date(company.timeline.first) << " .. "
+            << demo::iso_date(as_of) << " (seed " << args.seed << ") in " << dir.string() << "\n";
+  print_generated(company, written, seconds_since(started));
+
+  Globals globals;
+  globals.config_path = (dir / "billingfoot.yaml").string();
+  config::Config cfg = load_config(globals);
+  started = std::chrono::steady_clock::now();
+  auto wh = open_warehouse(cfg);
+  bool ok = sync_all(cfg, wh);
+  std::cout << fmt::format("synced in {:.1f} s\n\n", seconds_since(started));
+  if (!ok) return 1;
+
+  std::string last_month = demo::month_key(demo::add_months(as_of, -1));
+  print_breakdown(wh.connection(), "ProviderName", last_month, cfg.currency);
+  print_breakdown(wh.connection(), "ServiceName", last_month, cfg.currency);
+  std::cout << "Explore: billingfoot --config " << cfg.file.string()
+            << " report --by ServiceName --granularity month\n";
+  std::cout << "Dashboard: http://" << args.listen
+            << "/ (served by `billingfoot serve`, coming with the dashboard issue)\n";
+  return 0;
+}
+
+}  // namespace
+
 void add_demo_command(CLI::App& app, Globals&, Action& action) {
-  auto* cmd = app.add_subcommand("demo", "(in progress)");
-  cmd->allow_extras();
-  cmd->callback([&action] { action = [] () -> int { throw UsageError("demo: not built yet"); }; });
+  auto* cmd = app.add_subcommand("demo", "generate a realistic demo company, sync it and show it");
+  auto args = std::make_shared<DemoArgs>();
+  cmd->add_option("--dir", args->dir,
+                  "folder for the demo's exports, config and warehouse (default ./demo-company)");
+  cmd->add_option("--listen", args->listen, "HOST:PORT of the dashboard (default 127.0.0.1:8080)");
+  cmd->add_flag("--no-serve", args->no_serve, "do not serve the dashboard after syncing");
+  cmd->add_option("--as-of", args->as_of, "last day of data, YYYY-MM-DD (default: today, UTC)");
+  cmd->add_option("--seed", args->seed,
+                  "random seed; the same seed and --as-of give identical files");
+  cmd->callback([&action, args] { action = [args] { return run_demo(*args); }; });
 }
 
 }  // namespace billingfoot::app

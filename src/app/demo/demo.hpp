@@ -1,0 +1,48 @@
+#pragma once
+// The `demo` command's generator: the whole demo company as files (every provider's exports
+// and billingfoot.yaml), and writing them so that unchanged files are left untouched — a second
+// run then finds nothing new to sync.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "app/demo/calendar.hpp"
+#include "app/demo/focus_csv.hpp"
+
+namespace billingfoot::app::demo {
+
+inline constexpr uint64_t kDefaultSeed = 20240917;
+
+struct DemoOptions {
+  uint64_t seed = kDefaultSeed;
+  Day as_of;  // last day of data (the current month to date ends here)
+};
+
+struct ProviderFiles {
+  std::string source;  // its name in billingfoot.yaml
+  std::vector<GeneratedFile> files;
+};
+
+struct DemoCompany {
+  Timeline timeline;
+  std::vector<ProviderFiles> providers;
+  GeneratedFile config;  // billingfoot.yaml
+};
+
+// Deterministic: the same options give byte-identical files.
+DemoCompany generate_demo(const DemoOptions& options);
+
+// billingfoot.yaml of the demo: one `type: focus` source per provider folder.
+std::string demo_config();
+
+struct WriteSummary {
+  int written = 0, unchanged = 0, removed = 0;
+};
+
+// Writes the files under `dir`, skipping those whose content is already identical, and removes
+// CSV files in the providers' folders that the demo no longer generates (months that fell out
+// of the history).
+WriteSummary write_demo(const std::filesystem::path& dir, const DemoCompany& company);
+
+}  // namespace billingfoot::app::demo
