@@ -20,12 +20,7 @@ std::string month_file(const std::string& cost, int rows) {
   return text;
 }
 
-std::string scalar(const fs::path& dir, const std::string& sql) {
-  auto r = bt::run_cli({"query", "--format", "csv", sql}, {}, dir);
-  EXPECT_EQ(r.status, 0) << r.err;
-  auto rows = bt::parse_csv(r.out);
-  return rows.size() > 1 ? rows[1][0] : "";
-}
+std::string scalar(const fs::path& dir, const std::string& sql) { return bt::query_scalar(dir, sql); }
 
 class CrashSafety : public ::testing::TestWithParam<const char*> {};
 

@@ -29,12 +29,7 @@ __int128 csv_column_sum(const fs::path& file, const std::string& column, size_t*
   return sum;
 }
 
-std::string scalar(const fs::path& dir, const std::string& sql) {
-  auto r = bt::run_cli({"query", "--format", "csv", sql}, {}, dir);
-  EXPECT_EQ(r.status, 0) << r.err;
-  auto rows = bt::parse_csv(r.out);
-  return rows.size() > 1 ? rows[1][0] : "";
-}
+std::string scalar(const fs::path& dir, const std::string& sql) { return bt::query_scalar(dir, sql); }
 
 const char* kHeader =
     "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,"

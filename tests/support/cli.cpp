@@ -13,6 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 namespace billingfoot::testing {
 
 namespace fs = std::filesystem;
@@ -81,6 +83,13 @@ CliResult run_cli(const std::vector<std::string>& args, const std::map<std::stri
   waitpid(pid, &status, 0);
   result.status = decode_status(status);
   return result;
+}
+
+std::string query_scalar(const fs::path& dir, const std::string& sql) {
+  CliResult r = run_cli({"query", "--format", "csv", sql}, {}, dir);
+  EXPECT_EQ(r.status, 0) << sql << "\n" << r.err;
+  auto rows = parse_csv(r.out);
+  return rows.size() > 1 && !rows[1].empty() ? rows[1][0] : "";
 }
 
 Background start_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,

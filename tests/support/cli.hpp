@@ -19,6 +19,10 @@ struct CliResult {
 CliResult run_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
                   const std::filesystem::path& cwd = {});
 
+// The first cell of `billingfoot query --format csv SQL` run in `dir` ("" when no rows);
+// records a test failure when the command fails.
+std::string query_scalar(const std::filesystem::path& dir, const std::string& sql);
+
 // A child started in the background whose stderr can be watched (for SIGKILL tests).
 struct Background {
   pid_t pid = -1;
