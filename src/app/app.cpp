@@ -8,7 +8,6 @@
 #include "common/errors.hpp"
 #include "focus/catalogue.hpp"
 #include "sources/source.hpp"
-#include "warehouse/read_only_query.hpp"
 
 namespace billingfoot::app {
 
@@ -112,9 +111,6 @@ int run(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
-  } catch (const warehouse::QueryRefused& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

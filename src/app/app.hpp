@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "sources/source.hpp"
 #include "warehouse/warehouse.hpp"
 
 namespace billingfoot::app {
@@ -30,6 +31,11 @@ enum class Access { ReadWrite, ReadOnly };
 // with a clear message when nothing has been synced yet.
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access = Access::ReadWrite);
 std::filesystem::path warehouse_file(const config::Config& config);
+
+// Syncs the selected sources, printing one line per billing period; false when any failed.
+bool sync_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
+                    const std::vector<const config::SourceConfig*>& selected, const sources::SyncOptions& options);
+std::vector<const config::SourceConfig*> all_sources(const config::Config& cfg);
 
 // Each adds its subcommand to `app`; when chosen, `action` is set to run it.
 void add_init_command(CLI::App& app, Globals& globals, Action& action);

@@ -56,20 +56,6 @@ void print_generated(const demo::DemoCompany& company, const demo::WriteSummary&
       written.removed ? fmt::format(", {} removed", written.removed) : "", seconds);
 }
 
-// Syncs every source of the demo's config; returns false when any period failed.
-bool sync_all(const config::Config& cfg, warehouse::Warehouse& wh) {
-  size_t width = 0;
-  for (const auto& s : cfg.sources) width = std::max(width, s.name.size());
-  bool ok = true;
-  for (const auto& src : cfg.sources) {
-    sources::SyncResult result = sources::sync_source(cfg, src, wh, {});
-    print_sync_result(std::cout, src.name, width, result, cfg.currency);
-    if (!result.error.empty()) std::cerr << "error: " << result.error << "\n";
-    ok = ok && result.ok();
-  }
-  return ok;
-}
-
 void print_breakdown(warehouse::Connection& con, const std::string& by, const std::string& month,
                      const std::string& currency) {
   warehouse::CostQuery query;
@@ -99,7 +85,7 @@ int run_demo(const DemoArgs& args) {
   config::Config cfg = load_config(globals);
   started = std::chrono::steady_clock::now();
   auto wh = open_warehouse(cfg);
-  bool ok = sync_all(cfg, wh);
+  bool ok = sync_and_print(cfg, wh, all_sources(cfg), {});
   std::cout << fmt::format("synced in {:.1f} s\n\n", seconds_since(started));
   if (!ok) return 1;
 

@@ -8,6 +8,26 @@
 
 namespace billingfoot::app {
 
+std::vector<const config::SourceConfig*> all_sources(const config::Config& cfg) {
+  std::vector<const config::SourceConfig*> all;
+  for (const auto& s : cfg.sources) all.push_back(&s);
+  return all;
+}
+
+bool sync_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
+                    const std::vector<const config::SourceConfig*>& selected, const sources::SyncOptions& options) {
+  size_t width = 0;
+  for (const auto* src : selected) width = std::max(width, src->name.size());
+  bool ok = true;
+  for (const auto* src : selected) {
+    sources::SyncResult result = sources::sync_source(cfg, *src, wh, options);
+    print_sync_result(std::cout, src->name, width, result, cfg.currency);
+    if (!result.error.empty()) std::cerr << "error: " << result.error << "\n";
+    ok = ok && result.ok();
+  }
+  return ok;
+}
+
 namespace {
 
 struct SyncArgs {
@@ -31,23 +51,12 @@ int run_sync(const Globals& globals, const SyncArgs& args) {
     if (!src) throw UsageError("no source named '" + name + "' in " + cfg.file.string());
     selected.push_back(src);
   }
-  if (args.sources.empty()) {
-    for (const auto& s : cfg.sources) selected.push_back(&s);
-  }
+  if (args.sources.empty()) selected = all_sources(cfg);
   if (selected.empty()) throw UsageError(cfg.file.string() + ": no sources configured");
 
   auto wh = open_warehouse(cfg);
-  sources::SyncOptions options{{args.from, args.to}, args.full};
-  size_t width = 0;
-  for (const auto* src : selected) width = std::max(width, src->name.size());
-  bool failed = false;
-  for (const auto* src : selected) {
-    sources::SyncResult result = sources::sync_source(cfg, *src, wh, options);
-    print_sync_result(std::cout, src->name, width, result, cfg.currency);
-    if (!result.ok()) failed = true;
-    if (!result.error.empty()) std::cerr << "error: " << result.error << "\n";
-  }
-  return failed ? 1 : 0;
+  bool ok = sync_and_print(cfg, wh, selected, {{args.from, args.to}, args.full});
+  return ok ? 0 : 1;
 }
 
 }  // namespace
