@@ -8,6 +8,8 @@ packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
+  libpugixml-dev libzip-dev     # S3 listings (XML), ZIP-compressed AWS CUR files
+  python3 gzip                  # fake API servers in tests; gzip fixtures
 )
 
 missing=()

@@ -45,45 +45,23 @@ std::string as_text(const std::string& column, const std::string& type) {
   return nested ? "CAST(to_json(" + quote_ident(column) + ") AS VARCHAR)" : "CAST(" + quote_ident(column) + " AS VARCHAR)";
 }
 
-class FocusSource : public Source {
+// Reads FOCUS files into focus_staging (see focus_source.hpp); drops its intermediate tables
+// whatever happens.
+class FocusStager {
  public:
-  FocusSource(const config::Config& config, const config::SourceConfig& source)
-      : name_(source.name), location_(source.location ? config.resolve_path(*source.location) : fs::path()) {
-    if (!source.location) {
-      throw UsageError(source.origin.describe() + ": a source of type focus needs location: (a file, folder or glob)");
-    }
-  }
-
-  SyncResult sync(warehouse::Warehouse& warehouse, const SyncOptions& options) override {
-    SyncResult result;
-    std::string started_at = warehouse::utc_now();
+  FocusStager(warehouse::Connection& c, std::string name, std::string location)
+      : con_(c), name_(std::move(name)), location_(std::move(location)) {}
+  ~FocusStager() {
     try {
-      auto files = find_data_files(location_, name_);
-      std::string version = common::sha256_hex(std::string(common::embedded_resource("sources/macros.sql")) +
-                                               std::string(common::embedded_resource("sources/focus/normalize.sql")))
-                                .substr(0, 12);
-      std::string delivery = version + ":" + files_fingerprint(files);
-      if (!options.full && warehouse.source_state(name_, "delivery") == delivery) {
-        spdlog::info("{}: files unchanged since the last sync ({} files)", name_, files.size());
-        result.periods = unchanged_periods(warehouse, name_, options);
-        return result;
-      }
-      stage(warehouse.connection(), files);
-      result.periods = load_staged_periods(
-          warehouse, {name_, "focus", "focus_staged_rows", "focus:" + version + ":", started_at}, options);
-      if (result.ok()) warehouse.set_source_state(name_, "delivery", delivery);
+      drop_raw_tables();
+      con_.execute("DROP TABLE IF EXISTS focus_input");
     } catch (const std::exception& e) {
-      result.error = e.what();
+      spdlog::warn("{}: cleaning up temporary tables failed: {}", name_, e.what());
     }
-    cleanup(warehouse.connection());
-    return result;
   }
 
- private:
-  // Reads every file, maps its columns to FOCUS names and types them: the view
-  // focus_staged_rows then holds focus_costs rows plus x_BillingPeriod.
-  void stage(warehouse::Connection& con, const std::vector<fs::path>& files) {
-    con.execute(std::string(common::embedded_resource("sources/macros.sql")), "defining conversion macros");
+  void stage(const std::vector<fs::path>& files) {
+    con_.execute(std::string(common::embedded_resource("sources/macros.sql")), "defining conversion macros");
     std::vector<std::string> selects;
     std::set<std::string> present;  // canonical names of FOCUS columns seen in any file
     std::set<std::string> extras;
@@ -93,10 +71,10 @@ class FocusSource : public Source {
       std::string raw = "bf_raw_" + std::to_string(i);
       {
         common::StepTimer timer(name_ + ": read " + files[i].filename().string());
-        read_file_into(con, files[i], raw, name_);
+        read_file_into(con_, files[i], raw, name_);
       }
       raw_tables_.push_back(raw);
-      auto cols = con.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = " +
+      auto cols = con_.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = " +
                             quote_literal(raw) + " ORDER BY ordinal_position");
       std::vector<std::string> items;
       std::set<std::string> seen;
@@ -121,10 +99,10 @@ class FocusSource : public Source {
     }
     {
       common::StepTimer timer(name_ + ": combine files");
-      con.execute("CREATE OR REPLACE TEMP TABLE focus_input AS " + common::join(selects, " UNION ALL BY NAME "),
+      con_.execute("CREATE OR REPLACE TEMP TABLE focus_input AS " + common::join(selects, " UNION ALL BY NAME "),
                   "combining files of " + name_);
     }
-    drop_raw_tables(con);  // keep at most two copies of the delivery in temporary storage
+    drop_raw_tables();  // keep at most two copies of the delivery in temporary storage
 
     std::vector<std::string> focus_columns;
     for (const auto& column : catalogue::columns()) {
@@ -156,19 +134,18 @@ class FocusSource : public Source {
                                                {"extra_columns", extra_columns}});
     try {
       common::StepTimer timer(name_ + ": normalize");
-      con.execute(sql);
+      con_.execute(sql);
     } catch (const warehouse::Error& e) {
       throw InputError("source " + name_ + ": cannot convert the files to FOCUS types: " + e.engine_message() +
-                       " (files: " + location_.string() + ")");
+                       " (files: " + location_ + ")");
     }
-    con.execute("DROP TABLE focus_input");
-    check_required_values(con);
-    con.execute("CREATE OR REPLACE TEMP VIEW focus_staged_rows AS SELECT * EXCLUDE (bf_file) FROM focus_staging");
+    con_.execute("DROP TABLE focus_input");
+    check_required_values();
   }
 
   // Rows that cannot be placed in a billing period or carry no cost would make totals wrong.
-  void check_required_values(warehouse::Connection& con) {
-    auto bad = con.query(
+  void check_required_values() {
+    auto bad = con_.query(
         "SELECT bf_file, count(*) FILTER (WHERE BillingPeriodStart IS NULL), count(*) FILTER "
         "(WHERE BilledCost IS NULL) FROM focus_staging WHERE BillingPeriodStart IS NULL OR "
         "BilledCost IS NULL GROUP BY 1 ORDER BY 1 LIMIT 1");
@@ -179,15 +156,59 @@ class FocusSource : public Source {
     }
   }
 
-  void drop_raw_tables(warehouse::Connection& con) {
-    for (const auto& t : raw_tables_) con.execute("DROP TABLE IF EXISTS " + quote_ident(t));
+  void drop_raw_tables() {
+    for (const auto& t : raw_tables_) con_.execute("DROP TABLE IF EXISTS " + quote_ident(t));
     raw_tables_.clear();
   }
 
+ private:
+  warehouse::Connection& con_;
+  std::string name_;
+  std::string location_;
+  std::vector<std::string> raw_tables_;
+};
+
+class FocusSource : public Source {
+ public:
+  FocusSource(const config::Config& config, const config::SourceConfig& source)
+      : name_(source.name), location_(source.location ? config.resolve_path(*source.location) : fs::path()) {
+    if (!source.location) {
+      throw UsageError(source.origin.describe() + ": a source of type focus needs location: (a file, folder or glob)");
+    }
+  }
+
+  SyncResult sync(warehouse::Warehouse& warehouse, const SyncOptions& options) override {
+    SyncResult result;
+    std::string started_at = warehouse::utc_now();
+    try {
+      auto files = find_data_files(location_, name_);
+      std::string version = common::sha256_hex(std::string(common::embedded_resource("sources/macros.sql")) +
+                                               std::string(common::embedded_resource("sources/focus/normalize.sql")))
+                                .substr(0, 12);
+      std::string delivery = version + ":" + files_fingerprint(files);
+      if (!options.full && warehouse.source_state(name_, "delivery") == delivery) {
+        spdlog::info("{}: files unchanged since the last sync ({} files)", name_, files.size());
+        result.periods = unchanged_periods(warehouse, name_, options);
+        return result;
+      }
+      stage_focus_files(warehouse.connection(), files, name_, location_.string());
+      warehouse.connection().execute(
+          "CREATE OR REPLACE TEMP VIEW focus_staged_rows AS SELECT * EXCLUDE (bf_file) FROM focus_staging");
+      result.periods = load_staged_periods(
+          warehouse, {name_, "focus", "focus_staged_rows", "focus:" + version + ":", started_at}, options);
+      if (result.ok()) warehouse.set_source_state(name_, "delivery", delivery);
+    } catch (const std::exception& e) {
+      result.error = e.what();
+    }
+    cleanup(warehouse.connection());
+    return result;
+  }
+
+ private:
   void cleanup(warehouse::Connection& con) {
     try {
-      con.execute("DROP VIEW IF EXISTS focus_staged_rows; DROP TABLE IF EXISTS focus_staging; DROP TABLE IF EXISTS focus_input");
-      drop_raw_tables(con);
+      con.execute("DROP VIEW IF EXISTS focus_staged_rows");
+      drop_focus_staging(con);
     } catch (const std::exception& e) {
       spdlog::warn("{}: cleaning up temporary tables failed: {}", name_, e.what());
     }
@@ -195,10 +216,18 @@ class FocusSource : public Source {
 
   std::string name_;
   fs::path location_;
-  std::vector<std::string> raw_tables_;
 };
 
 }  // namespace
+
+void stage_focus_files(warehouse::Connection& con, const std::vector<fs::path>& files, const std::string& source_name,
+                       const std::string& location) {
+  FocusStager(con, source_name, location).stage(files);
+}
+
+void drop_focus_staging(warehouse::Connection& con) {
+  con.execute("DROP TABLE IF EXISTS focus_staging; DROP TABLE IF EXISTS focus_input");
+}
 
 std::unique_ptr<Source> create(const config::Config& config, const config::SourceConfig& source) {
   return std::make_unique<FocusSource>(config, source);

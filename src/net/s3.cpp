@@ -1,0 +1,182 @@
+#include "net/s3.hpp"
+
+#include <pugixml.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+namespace billingfoot::net {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string strip_quotes(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return etag;
+}
+
+struct S3ErrorBody {
+  std::string code, message, region;
+};
+
+S3ErrorBody parse_error(const Response& response) {
+  S3ErrorBody e;
+  pugi::xml_document doc;
+  if (doc.load_string(response.body.c_str())) {
+    auto root = doc.child("Error");
+    e.code = root.child_value("Code");
+    e.message = root.child_value("Message");
+    e.region = root.child_value("Region");
+  }
+  if (e.region.empty()) e.region = response.header("x-amz-bucket-region");
+  return e;
+}
+
+}  // namespace
+
+std::optional<AwsCredentials> AwsCredentials::from_environment() {
+  AwsCredentials c{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+  if (c.access_key_id.empty() || c.secret_access_key.empty()) return std::nullopt;
+  return c;
+}
+
+std::optional<S3Url> parse_s3_url(const std::string& url) {
+  if (!url.starts_with("s3://")) return std::nullopt;
+  std::string rest = url.substr(5);
+  auto slash = rest.find('/');
+  S3Url u{rest.substr(0, slash), slash == std::string::npos ? "" : rest.substr(slash + 1)};
+  while (!u.prefix.empty() && u.prefix.back() == '/') u.prefix.pop_back();
+  if (u.bucket.empty()) return std::nullopt;
+  return u;
+}
+
+S3Client::S3Client(S3Options options) : options_(std::move(options)) {
+  while (!options_.endpoint.empty() && options_.endpoint.back() == '/') options_.endpoint.pop_back();
+}
+
+Request S3Client::request(const std::string& method, const std::string& bucket, const std::string& key,
+                          const std::string& query) const {
+  Request r;
+  r.method = method;
+  std::string path = "/" + url_encode(key, true);
+  if (options_.endpoint.empty()) {
+    r.url = "https://" + bucket + ".s3." + options_.region + ".amazonaws.com" + path;
+  } else {
+    r.url = options_.endpoint + "/" + bucket + path;
+  }
+  if (!query.empty()) r.url += "?" + query;
+  const auto& c = options_.credentials;
+  r.sigv4 = AwsSigV4{options_.region, "s3", c.access_key_id, c.secret_access_key, c.session_token};
+  r.headers.emplace_back("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+  return r;
+}
+
+RetryPolicy S3Client::policy(const std::string& what) const {
+  RetryPolicy p;
+  p.what = options_.what.empty() ? what : options_.what + ": " + what;
+  return p;
+}
+
+void S3Client::fail(const Response& response, const std::string& bucket, const std::string& key,
+                    const std::string& action) const {
+  S3ErrorBody e = parse_error(response);
+  std::string where = "s3://" + bucket + "/" + key;
+  std::string prefix = options_.what.empty() ? "" : options_.what + ": ";
+  std::string detail = e.code.empty() ? "" : " " + e.code + (e.message.empty() ? "" : " (" + e.message + ")");
+  if (response.status == 403) {
+    throw S3Error(prefix + where + ": access denied (HTTP 403" + detail + "): the credentials need " + action +
+                  " on " + (action == "s3:ListBucket" ? "arn:aws:s3:::" + bucket : "arn:aws:s3:::" + bucket + "/" + key) +
+                  ", or the keys are wrong");
+  }
+  if (response.status == 404) {
+    std::string what = e.code == "NoSuchBucket" ? "bucket " + bucket + " does not exist" : "no such object";
+    throw S3Error(prefix + where + ": " + what + " (HTTP 404" + detail + ")");
+  }
+  if ((response.status == 301 || response.status == 307 || response.status == 400) &&
+      (!e.region.empty() || e.code == "PermanentRedirect" || e.code == "AuthorizationHeaderMalformed")) {
+    throw S3Error(prefix + where + ": bucket " + bucket + " is not in region " + options_.region +
+                  (e.region.empty() ? "" : "; it is in " + e.region + ": set region: " + e.region) + " (HTTP " +
+                  std::to_string(response.status) + detail + ")");
+  }
+  throw S3Error(prefix + where + ": HTTP " + std::to_string(response.status) + detail);
+}
+
+std::vector<S3Object> S3Client::list(const std::string& bucket, const std::string& prefix) const {
+  std::vector<S3Object> objects;
+  std::string token;
+  for (int page = 1;; ++page) {
+    // Query parameters sorted by name: libcurl signs the query exactly as given.
+    std::string query;
+    if (!token.empty()) query += "continuation-token=" + url_encode(token) + "&";
+    query += "list-type=2&max-keys=1000";
+    if (!prefix.empty()) query += "&prefix=" + url_encode(prefix);
+    Request r = request("GET", bucket, "", query);
+    Response response = send_with_retry(r, policy("listing s3://" + bucket + "/" + prefix));
+    if (response.status != 200) fail(response, bucket, prefix, "s3:ListBucket");
+    pugi::xml_document doc;
+    if (!doc.load_string(response.body.c_str())) {
+      throw S3Error((options_.what.empty() ? "" : options_.what + ": ") + "listing s3://" + bucket + "/" + prefix +
+                    ": the answer is not XML (page " + std::to_string(page) + ")");
+    }
+    auto result = doc.child("ListBucketResult");
+    for (auto c : result.children("Contents")) {
+      S3Object o;
+      o.key = c.child_value("Key");
+      o.size = std::atoll(c.child_value("Size"));
+      o.etag = strip_quotes(c.child_value("ETag"));
+      o.last_modified = c.child_value("LastModified");
+      objects.push_back(std::move(o));
+    }
+    std::string truncated = result.child_value("IsTruncated");
+    token = result.child_value("NextContinuationToken");
+    if (truncated != "true") break;
+    if (token.empty()) {
+      throw S3Error("listing s3://" + bucket + "/" + prefix + ": truncated page without a continuation token");
+    }
+  }
+  spdlog::debug("s3://{}/{}: {} objects", bucket, prefix, objects.size());
+  return objects;
+}
+
+void S3Client::download(const std::string& bucket, const std::string& key, const std::filesystem::path& file,
+                        int64_t expected_size) const {
+  Request r = request("GET", bucket, key);
+  r.timeout = std::chrono::seconds(6 * 3600);  // large objects on slow links; stalls still fail
+  Response response = download_with_retry(r, file, policy("downloading s3://" + bucket + "/" + key));
+  if (response.status != 200) fail(response, bucket, key, "s3:GetObject");
+  if (expected_size >= 0 && response.body_bytes != expected_size) {
+    std::filesystem::remove(file);
+    throw S3Error("s3://" + bucket + "/" + key + ": downloaded " + std::to_string(response.body_bytes) +
+                  " bytes but the listing said " + std::to_string(expected_size) +
+                  " (the object changed during the sync? run it again)");
+  }
+}
+
+std::string S3Client::get_text(const std::string& bucket, const std::string& key) const {
+  Response response = send_with_retry(request("GET", bucket, key), policy("reading s3://" + bucket + "/" + key));
+  if (response.status != 200) fail(response, bucket, key, "s3:GetObject");
+  return response.body;
+}
+
+void S3Client::put(const std::string& bucket, const std::string& key, const std::string& body) const {
+  Request r = request("PUT", bucket, key);
+  r.body = body;
+  Response response = send_with_retry(r, policy("writing s3://" + bucket + "/" + key));
+  if (response.status != 200) fail(response, bucket, key, "s3:PutObject");
+}
+
+void S3Client::create_bucket(const std::string& bucket) const {
+  Request r = request("PUT", bucket, "");
+  if (options_.region != "us-east-1") {
+    r.body = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>" +
+             options_.region + "</LocationConstraint></CreateBucketConfiguration>";
+  }
+  Response response = send_with_retry(r, policy("creating bucket " + bucket));
+  if (response.status != 200) fail(response, bucket, "", "s3:CreateBucket");
+}
+
+}  // namespace billingfoot::net
