@@ -84,7 +84,7 @@ std::string files_fingerprint(const std::vector<fs::path>& files) {
 }
 
 void read_file_into(warehouse::Connection& con, const fs::path& file, const std::string& table,
-                    const std::string& source_name) {
+                    const std::string& source_name, ReadMode mode) {
   std::string path = quote_literal(file.string());
   std::string reader;
   switch (format_of(file)) {
@@ -104,7 +104,8 @@ void read_file_into(warehouse::Connection& con, const fs::path& file, const std:
       throw InputError("source " + source_name + ": " + file.string() + ": unsupported file type");
   }
   try {
-    con.execute("CREATE OR REPLACE TEMP TABLE " + quote_ident(table) + " AS SELECT * FROM " + reader);
+    std::string kind = mode == ReadMode::View ? "VIEW " : "TABLE ";
+    con.execute("CREATE OR REPLACE TEMP " + kind + quote_ident(table) + " AS SELECT * FROM " + reader);
   } catch (const warehouse::Error& e) {
     throw InputError("source " + source_name + ": file " + file.string() + ": " + e.engine_message());
   }

@@ -24,7 +24,10 @@ std::string files_fingerprint(const std::vector<std::filesystem::path>& files);
 
 // Reads one file into TEMP table `table`, keeping the reader's column types (CSV: all text,
 // so nothing is lost to type guessing). Throws InputError naming source and file on failure.
+// ReadMode::View defines a view that reads the file when queried: one pass instead of two for
+// large files, with read errors surfacing in the query that uses it.
+enum class ReadMode { Table, View };
 void read_file_into(warehouse::Connection& con, const std::filesystem::path& file,
-                    const std::string& table, const std::string& source_name);
+                    const std::string& table, const std::string& source_name, ReadMode mode = ReadMode::Table);
 
 }  // namespace billingfoot::sources

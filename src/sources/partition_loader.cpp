@@ -62,24 +62,32 @@ std::vector<PeriodResult> load_staged_periods(warehouse::Warehouse& warehouse, c
   return results;
 }
 
+PeriodResult unchanged_period(warehouse::Warehouse& warehouse, const std::string& source, const std::string& period,
+                              const std::string& message, const std::string& started_at) {
+  auto q = warehouse.connection().prepare(
+      "SELECT count(*), coalesce(sum(BilledCost), 0) FROM focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?");
+  auto held = q.bind(1, source).bind(2, period).execute();
+  PeriodResult r;
+  r.billing_period = period;
+  r.status = PeriodStatus::Unchanged;
+  r.rows = held.int64(0, 0);
+  r.billed_cost = held.text(0, 1);
+  warehouse.record_load(
+      {source, period, warehouse.last_fingerprint(source, period), "skipped", message, started_at});
+  return r;
+}
+
 std::vector<PeriodResult> unchanged_periods(warehouse::Warehouse& warehouse, const std::string& source,
                                             const SyncOptions& options) {
   auto q = warehouse.connection().prepare(
-      "SELECT x_BillingPeriod, count(*), coalesce(sum(BilledCost), 0) FROM focus_costs WHERE "
-      "x_SourceName = ? GROUP BY 1 ORDER BY 1");
+      "SELECT DISTINCT x_BillingPeriod FROM focus_costs WHERE x_SourceName = ? ORDER BY 1");
   auto held = q.bind(1, source).execute();
   std::vector<PeriodResult> results;
   for (size_t i = 0; i < held.row_count(); ++i) {
     std::string period = held.text(i, 0);
-    if (!options.range.contains(period)) continue;
-    PeriodResult r;
-    r.billing_period = period;
-    r.status = PeriodStatus::Unchanged;
-    r.rows = held.int64(i, 1);
-    r.billed_cost = held.text(i, 2);
-    warehouse.record_load({source, period, warehouse.last_fingerprint(source, period), "skipped",
-                           "unchanged (same delivery)", ""});
-    results.push_back(std::move(r));
+    if (options.range.contains(period)) {
+      results.push_back(unchanged_period(warehouse, source, period, "unchanged (same delivery)", ""));
+    }
   }
   return results;
 }

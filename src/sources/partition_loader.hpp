@@ -27,4 +27,8 @@ std::vector<PeriodResult> load_staged_periods(warehouse::Warehouse& warehouse, c
 std::vector<PeriodResult> unchanged_periods(warehouse::Warehouse& warehouse, const std::string& source,
                                             const SyncOptions& options);
 
+// One period reported unchanged (what focus_costs holds for it), recorded in `loads` as skipped.
+PeriodResult unchanged_period(warehouse::Warehouse& warehouse, const std::string& source, const std::string& period,
+                              const std::string& message, const std::string& started_at);
+
 }  // namespace billingfoot::sources

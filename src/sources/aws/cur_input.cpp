@@ -1,0 +1,131 @@
+#include "sources/aws/cur_input.hpp"
+
+#include <cctype>
+#include <map>
+
+#include "common/embedded.hpp"
+#include "common/errors.hpp"
+#include "common/strings.hpp"
+
+namespace billingfoot::sources::aws {
+
+using common::quote_ident;
+using common::quote_literal;
+
+namespace {
+
+// "SavingsPlanARN" → "savings_plan_arn": a word starts at an upper-case letter that follows a
+// lower-case letter or digit, or that starts a capitalised word after an acronym.
+std::string camel_to_snake(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (std::isupper(static_cast<unsigned char>(c))) {
+      bool after_lower = i > 0 && (std::islower(static_cast<unsigned char>(s[i - 1])) ||
+                                   std::isdigit(static_cast<unsigned char>(s[i - 1])));
+      bool acronym_end = i > 0 && std::isupper(static_cast<unsigned char>(s[i - 1])) && i + 1 < s.size() &&
+                         std::islower(static_cast<unsigned char>(s[i + 1]));
+      if ((after_lower || acronym_end) && !out.empty() && out.back() != '_') out += '_';
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool is_nested(const std::string& type) {
+  return type.starts_with("MAP(") || type.starts_with("STRUCT(") || type.ends_with("[]") || type == "JSON";
+}
+
+}  // namespace
+
+std::string cur_column_name(std::string_view delivered) {
+  std::string name = common::trim(delivered);
+  if (name.starts_with("\xEF\xBB\xBF")) name = name.substr(3);
+  std::string out;
+  auto slash = name.find('/');
+  if (slash != std::string::npos) {
+    out = camel_to_snake(name.substr(0, slash)) + "_" + camel_to_snake(name.substr(slash + 1));
+  } else {
+    out = common::to_lower(name);
+  }
+  if (out.ends_with("_a_r_n")) out = out.substr(0, out.size() - 6) + "_arn";
+  return out;
+}
+
+Flavor detect_flavor(const std::vector<std::string>& columns) {
+  for (const auto& c : columns) {
+    std::string n = common::to_lower(common::trim(c));
+    if (n == "billedcost") return Flavor::Focus;
+  }
+  return Flavor::Cur;
+}
+
+const std::vector<InputColumn>& cur_input_columns() {
+  static const std::vector<InputColumn> columns = [] {
+    std::vector<InputColumn> out;
+    for (const auto& line : common::split(common::embedded_resource("sources/aws/cur_to_focus.sql"), '\n')) {
+      if (!line.starts_with("-- input: ")) continue;
+      auto words = common::split(common::trim(line.substr(10)), ' ');
+      out.push_back({words.at(0), words.size() > 1 && words[1] == "required"});
+    }
+    return out;
+  }();
+  return columns;
+}
+
+std::string cur_input_select(const std::vector<std::pair<std::string, std::string>>& columns,
+                             const std::string& raw_table, const std::string& file, const std::string& source_name) {
+  std::map<std::string, std::pair<std::string, std::string>> by_name;  // CUR 2.0 name → delivered, type
+  std::vector<std::string> tag_entries;
+  std::string tags_map;     // CUR 2.0 resource_tags column (MAP, or JSON text in CSV)
+  std::string product_map;  // CUR 2.0 product column
+  for (const auto& [delivered, type] : columns) {
+    std::string lower = common::to_lower(delivered);
+    if (lower.starts_with("resourcetags/")) {  // legacy CSV: resourceTags/user:Team
+      tag_entries.push_back("{'key': " + quote_literal(delivered.substr(13)) +
+                            ", 'value': CAST(" + quote_ident(delivered) + " AS VARCHAR)}");
+      continue;
+    }
+    std::string name = cur_column_name(delivered);
+    if (name == "resource_tags") {
+      tags_map = is_nested(type) ? "CAST(" + quote_ident(delivered) + " AS MAP(VARCHAR, VARCHAR))"
+                                 : "json_transform(bf_text(" + quote_ident(delivered) +
+                                       "), '\"MAP(VARCHAR, VARCHAR)\"')";
+    } else if (name.starts_with("resource_tags_")) {  // legacy Parquet: resource_tags_user_team
+      tag_entries.push_back("{'key': " + quote_literal(name.substr(14)) + ", 'value': CAST(" +
+                            quote_ident(delivered) + " AS VARCHAR)}");
+    } else if (name == "product") {
+      product_map = is_nested(type) ? "CAST(" + quote_ident(delivered) + " AS MAP(VARCHAR, VARCHAR))"
+                                    : "json_transform(bf_text(" + quote_ident(delivered) +
+                                          "), '\"MAP(VARCHAR, VARCHAR)\"')";
+    } else {
+      by_name.emplace(name, std::make_pair(delivered, type));
+    }
+  }
+  std::vector<std::string> items;
+  for (const auto& column : cur_input_columns()) {
+    auto it = by_name.find(column.name);
+    if (it != by_name.end()) {
+      items.push_back("CAST(" + quote_ident(it->second.first) + " AS VARCHAR) AS " + column.name);
+    } else if (!product_map.empty() && column.name.starts_with("product_")) {
+      // CUR 2.0 keeps product attributes outside its fixed schema in the product map.
+      items.push_back(product_map + "[" + quote_literal(column.name.substr(8)) + "] AS " + column.name);
+    } else if (column.required) {
+      throw InputError("source " + source_name + ": file " + file + ": required CUR column " + column.name +
+                       " is missing (" + std::to_string(columns.size()) +
+                       " columns delivered) — is this a Cost and Usage Report?");
+    } else {
+      items.push_back("CAST(NULL AS VARCHAR) AS " + column.name);
+    }
+  }
+  std::string tags = !tags_map.empty()       ? tags_map
+                     : !tag_entries.empty() ? "map_from_entries([" + common::join(tag_entries, ", ") + "])"
+                                            : "CAST(NULL AS MAP(VARCHAR, VARCHAR))";
+  items.push_back(tags + " AS resource_tags");
+  items.push_back(quote_literal(file) + " AS bf_file");
+  return "SELECT " + common::join(items, ",\n  ") + "\nFROM " + quote_ident(raw_table);
+}
+
+}  // namespace billingfoot::sources::aws
