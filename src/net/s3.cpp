@@ -164,6 +164,7 @@ std::string S3Client::get_text(const std::string& bucket, const std::string& key
 
 void S3Client::put(const std::string& bucket, const std::string& key, const std::string& body) const {
   Request r = request("PUT", bucket, key);
+  r.headers.emplace_back("Content-Type", "application/octet-stream");
   r.body = body;
   Response response = send_with_retry(r, policy("writing s3://" + bucket + "/" + key));
   if (response.status != 200) fail(response, bucket, key, "s3:PutObject");
@@ -171,6 +172,7 @@ void S3Client::put(const std::string& bucket, const std::string& key, const std:
 
 void S3Client::create_bucket(const std::string& bucket) const {
   Request r = request("PUT", bucket, "");
+  r.headers.emplace_back("Content-Type", "application/xml");
   if (options_.region != "us-east-1") {
     r.body = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>" +
              options_.region + "</LocationConstraint></CreateBucketConfiguration>";

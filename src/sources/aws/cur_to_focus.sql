@@ -250,7 +250,7 @@ unused AS (
       NULL AS PricingUnit,
       CommitmentDiscountId AS ResourceId,
       CommitmentDiscountName AS ResourceName,
-      NULL AS ResourceType,
+      CommitmentDiscountType AS ResourceType,
       NULL AS x_LineItemId,
       'Unused commitment' AS x_LineItemType
     )
