@@ -10,6 +10,8 @@ Usage: scripted_http_server.py PORT
   GET /bytes?n=N               N bytes (a repeating pattern) with Content-Length
   GET /truncated?n=N           declares Content-Length N, sends N/2 bytes, closes
   GET /headers                 the request's headers as a JSON object (names lower-cased)
+  GET /denied/...              403 with an S3 AccessDenied error body (counted as "denied")
+  GET /moved/...               301 with an S3 PermanentRedirect body naming eu-central-1
   GET /count/KEY               how many requests KEY (e.g. flaky/ID) has seen (plain text)
 """
 import json
@@ -80,6 +82,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         if parts[0] == "headers":
             return self.reply(200, json.dumps({k.lower(): v for k, v in self.headers.items()}))
+        if parts[0] == "denied":
+            count("denied")
+            return self.reply(403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+                              {"Content-Type": "application/xml"})
+        if parts[0] == "moved":
+            return self.reply(301, "<Error><Code>PermanentRedirect</Code><Message>Use the right endpoint"
+                                   "</Message><Region>eu-central-1</Region></Error>",
+                              {"Content-Type": "application/xml", "x-amz-bucket-region": "eu-central-1"})
         if parts[0] == "count":
             with lock:
                 return self.reply(200, str(seen.get("/".join(parts[1:]), 0)))

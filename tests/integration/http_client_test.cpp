@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "net/http.hpp"
+#include "net/s3.hpp"
 #include "support/cli.hpp"
 #include "support/server_process.hpp"
 
@@ -131,6 +132,39 @@ TEST_F(HttpClient, SignsWithSigV4AndSendsTheSessionToken) {
   EXPECT_EQ(headers.value("x-amz-security-token", ""), "the-session-token");
   EXPECT_EQ(headers.value("x-amz-content-sha256", "").size(), 64u);
   EXPECT_FALSE(headers.contains("x-amz-date") && headers["x-amz-date"].get<std::string>().empty());
+}
+
+TEST_F(HttpClient, S3ErrorsNameBucketKeyAndTheMissingPermission) {
+  net::S3Options o;
+  o.region = "us-east-1";
+  o.endpoint = server_->url();
+  o.credentials = {"id", "secret", ""};
+  o.what = "source aws";
+  net::S3Client s3(o);
+  try {
+    s3.get_text("denied", "data/BILLING_PERIOD=2025-01/x.parquet");
+    FAIL() << "expected S3Error";
+  } catch (const net::S3Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("source aws: s3://denied/data/BILLING_PERIOD=2025-01/x.parquet"), std::string::npos) << m;
+    EXPECT_NE(m.find("s3:GetObject"), std::string::npos) << m;
+  }
+  try {
+    s3.list("denied", "exports/");
+    FAIL() << "expected S3Error";
+  } catch (const net::S3Error& e) {
+    EXPECT_NE(std::string(e.what()).find("s3:ListBucket"), std::string::npos) << e.what();
+  }
+  try {
+    s3.list("moved", "exports/");
+    FAIL() << "expected S3Error";
+  } catch (const net::S3Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("not in region us-east-1"), std::string::npos) << m;
+    EXPECT_NE(m.find("set region: eu-central-1"), std::string::npos) << m;
+  }
+  // 403 is final: one request each, no retries.
+  EXPECT_EQ(count("denied"), "2");
 }
 
 TEST(HttpUrls, EncodeAndDescribe) {
