@@ -3,9 +3,17 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
+#include <map>
 
 #include "common/errors.hpp"
+#include "common/strings.hpp"
 #include "focus/catalogue.hpp"
 #include "sources/source.hpp"
 
@@ -43,15 +51,64 @@ CREATE TABLE source_state (
   updated_at TIMESTAMP NOT NULL,
   PRIMARY KEY (source, key)
 );)"},
+      {7, "runs: one row per sync of a source",
+       R"(CREATE TABLE runs (
+  run_id VARCHAR PRIMARY KEY,
+  source VARCHAR NOT NULL,
+  started_at TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP NOT NULL,
+  status VARCHAR NOT NULL CHECK (status IN ('ok', 'failed')),
+  partitions_loaded BIGINT NOT NULL,
+  partitions_unchanged BIGINT NOT NULL,
+  partitions_failed BIGINT NOT NULL,
+  rows BIGINT NOT NULL,
+  message VARCHAR NOT NULL
+);
+COMMENT ON TABLE runs IS 'One row per sync of one source: when, outcome, billing periods loaded / unchanged / failed, rows loaded, errors';
+COMMENT ON TABLE loads IS 'One row per (source, billing period) load attempt: fingerprint, rows, costs, status ok / failed / skipped';
+COMMENT ON TABLE source_state IS 'Per-source state kept across syncs, e.g. delivery fingerprints';
+COMMENT ON TABLE focus_costs IS 'One row per charge in FOCUS 1.2 (+1.3) columns, from every source; replaced per source and billing period';)"},
   };
   return migrations;
 }
 
 fs::path warehouse_file(const config::Config& config) { return config.data_dir / "billingfoot.duckdb"; }
 
+namespace {
+
+// One writing process per data directory: an advisory lock on <data_dir>/billingfoot.lock,
+// held until the process exits, with the holder's pid in the file for the message.
+void lock_data_dir(const fs::path& data_dir) {
+  static std::map<std::string, int> held;  // data dir → lock file descriptor
+  std::string key = fs::weakly_canonical(data_dir).string();
+  if (held.count(key)) return;
+  fs::create_directories(data_dir);
+  fs::path lock_file = data_dir / "billingfoot.lock";
+  int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw InputError("cannot open " + lock_file.string() + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {0};
+    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    std::string pid = n > 0 ? common::trim(std::string(buf, static_cast<size_t>(n))) : "unknown";
+    ::close(fd);
+    throw InputError("another billingfoot process (pid " + pid + ") is writing to " + data_dir.string() +
+                     "; wait for it to finish or stop it");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) == 0) {
+    [[maybe_unused]] ssize_t w = ::pwrite(fd, pid.data(), pid.size(), 0);
+  }
+  held[key] = fd;
+}
+
+}  // namespace
+
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access) {
   fs::path file = warehouse_file(config);
-  if (access == Access::ReadWrite) return warehouse::Warehouse::open(file, schema_migrations());
+  if (access == Access::ReadWrite) {
+    lock_data_dir(config.data_dir);
+    return warehouse::Warehouse::open(file, schema_migrations());
+  }
   if (!fs::exists(file)) {
     throw InputError("no warehouse at " + file.string() + " yet: run `billingfoot sync` first");
   }
@@ -60,10 +117,13 @@ warehouse::Warehouse open_warehouse(const config::Config& config, Access access)
   bool outdated = false;
   {
     auto probe = warehouse::Warehouse::open(file, {}, read_only);
-    outdated = probe.schema_version() < schema_migrations().back().version;
+    outdated = probe.needs_migration(schema_migrations());
   }
   // Bring an older warehouse file up to date before reading it.
-  if (outdated) warehouse::Warehouse::open(file, schema_migrations());
+  if (outdated) {
+    lock_data_dir(config.data_dir);
+    warehouse::Warehouse::open(file, schema_migrations());
+  }
   read_only.external_access = false;  // SQL from users must not reach the filesystem
   return warehouse::Warehouse::open(file, {}, read_only);
 }

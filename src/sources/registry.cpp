@@ -1,4 +1,5 @@
 #include "common/errors.hpp"
+#include "common/strings.hpp"
 #include "sources/aws/aws_source.hpp"
 #include "sources/focus/focus_source.hpp"
 #include "sources/source.hpp"
@@ -61,12 +62,25 @@ SyncResult sync_source(const config::Config& config, const config::SourceConfig&
   } catch (const std::exception& e) {
     result.error = e.what();
   }
-  if (!result.error.empty()) {
-    try {
-      warehouse.record_load({source.name, "*", "", "failed", result.error, started_at});
-    } catch (const std::exception&) {
-      // The warehouse itself is failing; the error is reported to the caller anyway.
-    }
+  warehouse::Warehouse::RunRecord run;
+  run.source = source.name;
+  run.started_at = started_at;
+  run.status = result.ok() ? "ok" : "failed";
+  std::vector<std::string> problems;
+  if (!result.error.empty()) problems.push_back(result.error);
+  for (const auto& p : result.periods) {
+    run.loaded += p.status == PeriodStatus::Loaded;
+    run.unchanged += p.status == PeriodStatus::Unchanged;
+    run.failed += p.status == PeriodStatus::Failed;
+    if (p.status == PeriodStatus::Loaded) run.rows += p.rows;
+    if (p.status == PeriodStatus::Failed) problems.push_back(p.billing_period + ": " + p.message);
+  }
+  run.message = common::join(problems, "; ");
+  try {
+    if (!result.error.empty()) warehouse.record_load({source.name, "*", "", "failed", result.error, started_at});
+    warehouse.record_run(run);
+  } catch (const std::exception&) {
+    // The warehouse itself is failing; the error is reported to the caller anyway.
   }
   return result;
 }

@@ -1,5 +1,7 @@
 #include "warehouse/warehouse.hpp"
 
+#include <set>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -57,6 +59,22 @@ int Warehouse::schema_version() {
       connection_.query("SELECT coalesce(max(version), 0) FROM schema_version").int64(0, 0));
 }
 
+std::set<int64_t> Warehouse::applied_versions() {
+  std::set<int64_t> applied;
+  if (schema_version() == 0) return applied;
+  Result done = connection_.query("SELECT version FROM schema_version");
+  for (size_t i = 0; i < done.row_count(); ++i) applied.insert(done.int64(i, 0));
+  return applied;
+}
+
+bool Warehouse::needs_migration(const std::vector<Migration>& migrations) {
+  std::set<int64_t> applied = applied_versions();
+  for (const auto& m : migrations) {
+    if (!applied.count(m.version)) return true;
+  }
+  return false;
+}
+
 void Warehouse::migrate(const std::vector<Migration>& migrations) {
   connection_.execute(
       "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description "
@@ -71,14 +89,16 @@ void Warehouse::migrate(const std::vector<Migration>& migrations) {
                     " is newer than this billingfoot understands (" + std::to_string(newest) +
                     "); upgrade billingfoot");
   }
+  // Versions are applied by number, not by "newer than the newest applied": migrations written
+  // on parallel branches (2 and 7, say) both run whatever order they were first seen in.
+  std::set<int64_t> applied = applied_versions();
   for (const auto& m : migrations) {
-    if (m.version <= current) continue;
+    if (applied.count(m.version)) continue;
     Transaction tx(connection_);
     connection_.execute(m.sql, "applying schema migration " + std::to_string(m.version) + " (" + m.description + ")");
     auto ins = connection_.prepare("INSERT INTO schema_version VALUES (?, ?, CAST(? AS TIMESTAMP))");
     ins.bind(1, static_cast<int64_t>(m.version)).bind(2, m.description).bind(3, utc_now()).execute();
     tx.commit();
-    current = m.version;
   }
 }
 
@@ -178,6 +198,25 @@ void Warehouse::record_load(const LoadRecord& record) {
       .bind(6, utc_now())
       .bind(7, record.status)
       .bind(8, record.message)
+      .execute();
+}
+
+void Warehouse::record_run(const RunRecord& run) {
+  auto rec = connection_.prepare(
+      "INSERT INTO runs (run_id, source, started_at, finished_at, status, partitions_loaded, "
+      "partitions_unchanged, partitions_failed, rows, message) VALUES (?, ?, CAST(? AS TIMESTAMP), "
+      "CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?)",
+      "recording the run of " + run.source);
+  rec.bind(1, new_load_id())
+      .bind(2, run.source)
+      .bind(3, run.started_at.empty() ? utc_now() : run.started_at)
+      .bind(4, utc_now())
+      .bind(5, run.status)
+      .bind(6, run.loaded)
+      .bind(7, run.unchanged)
+      .bind(8, run.failed)
+      .bind(9, run.rows)
+      .bind(10, run.message)
       .execute();
 }
 

@@ -3,6 +3,7 @@
 // cost rows — replace_partition, which swaps a (source, billing period) atomically.
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,12 +55,24 @@ class Warehouse {
                         const OpenOptions& options = {});
   Connection& connection() { return connection_; }
   Database& database() { return database_; }
+  // Whether any of `migrations` has not been applied to this file yet.
+  bool needs_migration(const std::vector<Migration>& migrations);
   int schema_version();
 
   // Deletes the old rows of (source, billing_period) and inserts the staged ones in one
   // transaction, records the load in `loads`, then commits. On any failure nothing changes.
   LoadOutcome replace_partition(const PartitionLoad& load);
   void record_load(const LoadRecord& record);
+
+  // One sync of one source, for the `runs` table (created by the app's migrations).
+  struct RunRecord {
+    std::string source;
+    std::string started_at;
+    std::string status;  // ok | failed
+    int64_t loaded = 0, unchanged = 0, failed = 0, rows = 0;
+    std::string message;
+  };
+  void record_run(const RunRecord& run);
 
   // The fingerprint of the newest successful load of (source, period), or "" when none.
   std::string last_fingerprint(const std::string& source, const std::string& billing_period);
@@ -69,6 +82,7 @@ class Warehouse {
   void set_source_state(const std::string& source, const std::string& key, const std::string& value);
 
  private:
+  std::set<int64_t> applied_versions();
   Warehouse(Database database, Connection connection)
       : database_(std::move(database)), connection_(std::move(connection)) {}
   void migrate(const std::vector<Migration>& migrations);
