@@ -158,6 +158,7 @@ int run(int argc, char** argv) {
   add_query_command(app, globals, action);
   add_validate_command(app, globals, action);
   add_demo_command(app, globals, action);
+  add_catalog_command(app, globals, action);
 
   try {
     app.parse(argc, argv);

@@ -45,6 +45,7 @@ void add_report_command(CLI::App& app, Globals& globals, Action& action);
 void add_query_command(CLI::App& app, Globals& globals, Action& action);
 void add_validate_command(CLI::App& app, Globals& globals, Action& action);
 void add_demo_command(CLI::App& app, Globals& globals, Action& action);
+void add_catalog_command(CLI::App& app, Globals& globals, Action& action);
 
 // Runs the program as `billingfoot ARGS…`; returns the exit status (0, 1 or 2).
 int run(int argc, char** argv);
