@@ -86,6 +86,7 @@ int run_demo(const DemoArgs& args) {
   started = std::chrono::steady_clock::now();
   auto wh = open_warehouse(cfg);
   bool ok = sync_and_print(cfg, wh, all_sources(cfg), {});
+  ok = update_models_and_print(cfg, wh, true) && ok;
   std::cout << fmt::format("synced in {:.1f} s\n\n", seconds_since(started));
   if (!ok) return 1;
 
