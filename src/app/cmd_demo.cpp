@@ -57,8 +57,9 @@ void print_generated(const demo::DemoCompany& company, const demo::WriteSummary&
 }
 
 void print_breakdown(warehouse::Connection& con, const std::string& by, const std::string& month,
-                     const std::string& currency) {
+                     const std::string& currency, const std::string& table = "focus_costs") {
   warehouse::CostQuery query;
+  query.table = table;
   query.group_by = {by};
   query.from = query.to = month;
   warehouse::CostBreakdown breakdown = warehouse::query_costs(con, query);
@@ -93,6 +94,11 @@ int run_demo(const DemoArgs& args) {
   std::string last_month = demo::month_key(demo::add_months(as_of, -1));
   print_breakdown(wh.connection(), "ProviderName", last_month, cfg.currency);
   print_breakdown(wh.connection(), "ServiceName", last_month, cfg.currency);
+  if (cfg.model.allocation.configured) print_breakdown(wh.connection(), "team", last_month, cfg.currency, "cost_allocated");
+  if (!cfg.model.unit_costs.empty()) {
+    std::cout << "Unit costs: billingfoot --config " << cfg.file.string() << " report --unit "
+              << cfg.model.unit_costs.front().name << "\n";
+  }
   std::cout << "Explore: billingfoot --config " << cfg.file.string()
             << " report --by ServiceName --granularity month\n";
   std::cout << "Dashboard: http://" << args.listen
