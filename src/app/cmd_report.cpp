@@ -55,7 +55,7 @@ int run_unit_report(const config::Config& cfg, warehouse::Connection& con, const
     std::cout << "}\n";
     return 0;
   }
-  TableStyle style{{"cost", "unit_cost", "cost_change", "marginal_unit_cost"}, ""};
+  TableStyle style{{"cost", "unit_cost", "cost_change", "marginal_unit_cost", unit->metric, unit->metric + "_change"}, ""};
   if (format == Format::Table) {
     std::cout << "Unit cost " << unit->name << ": " << unit->cost << " cost";
     for (const auto& c : unit->cost_filter) std::cout << (&c == &unit->cost_filter.front() ? " of " : ", ") << c.subject << " " << common::join(c.values, "|");
