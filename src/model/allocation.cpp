@@ -1,5 +1,7 @@
 #include "model/allocation.hpp"
 
+#include <optional>
+
 #include "common/embedded.hpp"
 #include "common/errors.hpp"
 #include "common/step_timer.hpp"
@@ -22,6 +24,14 @@ const std::vector<std::string>& split_columns() {
 namespace {
 
 constexpr const char* kOne = "10000000000";  // 1 in units of 1e-10
+
+// SQL turning an integer count of 1e-10 units (HUGEINT) back into DECIMAL(38,10), exactly: the
+// whole part and the fraction are converted separately because DuckDB has no exact decimal
+// division (and text parsing is an order of magnitude slower).
+std::string units_to_decimal(const std::string& units) {
+  return "(CAST(" + units + " // " + kOne + " AS DECIMAL(38,10)) + CAST(CAST(" + units + " % " + kOne +
+         " AS DECIMAL(38,10)) * CAST(0.0000000001 AS DECIMAL(11,10)) AS DECIMAL(38,10)))";
+}
 
 std::string basis_column(const std::string& basis) {
   if (basis == "billed") return "BilledCost";
@@ -102,9 +112,9 @@ std::string split_sql() {
     quota.push_back(q + " % sh.total_weight AS __rem" + n);
     rank.push_back("abs(" + u + ") // " + unit + " - sum(__base" + n + ") OVER (PARTITION BY __row) AS __left" + n);
     rank.push_back("row_number() OVER (PARTITION BY __row ORDER BY __rem" + n + " DESC, target) AS __rank" + n);
-    part.push_back("CAST(CAST(sign(" + u + ") * (__base" + n + " + CASE WHEN __rank" + n + " <= __left" + n +
-                   " THEN 1 ELSE 0 END) * " + unit + " AS VARCHAR) || 'e-10' AS DECIMAL(38,10)) AS " +
-                   quote_ident(columns[i]));
+    part.push_back(units_to_decimal("(sign(" + u + ") * (__base" + n + " + CASE WHEN __rank" + n + " <= __left" + n +
+                                    " THEN 1 ELSE 0 END) * " + unit + ")") +
+                   " AS " + quote_ident(columns[i]));
   }
   return common::render_template(common::embedded_resource("model/allocation_split.sql"),
                                  {{"quota_columns", join(quota, ",\n         ")},
@@ -118,7 +128,7 @@ std::string method_details(const config::SharedCost& s) {
                      : s.metric.empty()    ? basis_column(s.basis)
                                            : s.metric;
   std::string basis = s.method != "proportional" ? s.method : s.metric.empty() ? basis_column(s.basis) : "metric:" + s.metric;
-  auto decimal = [](const std::string& units) { return "CAST(CAST(" + units + " AS VARCHAR) || 'e-10' AS DECIMAL(38,10))"; };
+  auto decimal = units_to_decimal;
   return "json_object('Elements', json_array(json_object('AllocatedRatio', CAST(p.weight AS DOUBLE) / CAST(p.total_weight AS "
          "DOUBLE), 'UsageUnit', " +
          quote_literal(unit) + ", 'UsageQuantity', " + decimal("p.weight") + ")), 'x_Method', " + quote_literal(s.method) +
@@ -147,13 +157,10 @@ AllocationSummary allocate(warehouse::Connection& con, const config::AllocationC
   check_regexes(con, lists);
 
   std::vector<std::string> keys = sql.tag_keys(lists);
-  std::vector<std::string> tag_projection;
-  for (size_t i = 0; i < keys.size(); ++i) tag_projection.push_back(sql.tag_value(keys[i]) + " AS " + RuleSql::tag_column(i));
-  std::string tags = tag_projection.empty() ? "" : ", " + join(tag_projection, ", ");
   sql.precompute_tags(keys);
 
   // One projection per dimension, so a rule can read the dimensions defined before it.
-  std::string rows = "(SELECT *" + tags + " FROM focus_costs)";
+  std::string rows = sql.tag_relation("focus_costs", keys);
   for (const auto& d : allocation.dimensions) {
     rows = "(SELECT *, " + sql.dimension_case(d) + " AS " + quote_ident(d.name) + " FROM " + rows + ")";
   }
@@ -164,20 +171,23 @@ AllocationSummary allocate(warehouse::Connection& con, const config::AllocationC
     shared += " END";
   }
   std::string excluded = without_tag_columns(keys.size());
+  std::optional<common::StepTimer> step(std::in_place, "allocation: dimensions");
   con.execute("CREATE OR REPLACE TABLE cost_allocated AS SELECT *" + excluded + " FROM (SELECT *, " + shared +
                   " AS x_SharedCost FROM " + rows + ")",
               "allocating focus_costs");
 
   AllocationSummary summary;
   if (!allocation.shared.empty()) {
-    con.execute("CREATE OR REPLACE TEMP TABLE __alloc_shared AS SELECT rowid AS __row, *" + tags +
-                    " FROM cost_allocated WHERE x_SharedCost IS NOT NULL",
+    step.emplace("allocation: shared rows and weights");
+    con.execute("CREATE OR REPLACE TEMP TABLE __alloc_shared AS SELECT * FROM " +
+                    sql.tag_relation("(SELECT rowid AS __row, * FROM cost_allocated WHERE x_SharedCost IS NOT NULL)", keys),
                 "selecting shared costs");
     con.execute("CREATE OR REPLACE TEMP TABLE __alloc_weights (rule VARCHAR, period TIMESTAMP, target VARCHAR, weight HUGEINT)");
     for (const auto& s : allocation.shared) {
       const config::Dimension& dim = *allocation.find_dimension(s.split_by);
       con.execute("INSERT INTO __alloc_weights " + weights_sql(con, s, dim), "weighing targets of shared cost " + s.name);
     }
+    step.emplace("allocation: split");
     con.execute(split_sql(), "splitting shared costs");
     warehouse::Result counts = con.query(
         "SELECT (SELECT count(*) FROM __alloc_shared), (SELECT count(*) FROM __alloc_parts), (SELECT count(DISTINCT "
@@ -185,7 +195,15 @@ AllocationSummary allocate(warehouse::Connection& con, const config::AllocationC
     summary.shared_rows = counts.int64(0, 0);
     summary.split_rows = counts.int64(0, 1);
     summary.unsplit_rows = summary.shared_rows - counts.int64(0, 2);
-    con.execute("DELETE FROM cost_allocated WHERE rowid IN (SELECT __row FROM __alloc_parts)", "removing split rows");
+    step.emplace("allocation: replace shared rows");
+    // Shared rows leave cost_allocated; those with no target in their month come back whole.
+    std::string excluded_shared = without_tag_columns(keys.size());
+    excluded_shared.insert(excluded_shared.find('(') + 1, "__row, ");
+    if (keys.empty()) excluded_shared = " EXCLUDE (__row)";
+    con.execute("DELETE FROM cost_allocated WHERE x_SharedCost IS NOT NULL", "removing shared rows");
+    con.execute("INSERT INTO cost_allocated BY NAME SELECT *" + excluded_shared +
+                    " FROM __alloc_shared WHERE __row NOT IN (SELECT __row FROM __alloc_parts)",
+                "keeping shared rows without targets");
 
     std::vector<std::string> replaced = {"__row", "AllocatedMethodId", "AllocatedMethodDetails", "AllocatedResourceId",
                                          "AllocatedResourceName", "AllocatedTags"};
@@ -213,7 +231,9 @@ AllocationSummary allocate(warehouse::Connection& con, const config::AllocationC
     con.execute("DROP TABLE __alloc_shared; DROP TABLE __alloc_weights; DROP TABLE __alloc_parts");
   }
 
+  step.emplace("allocation: totals check");
   check_allocation_totals(con, allocation);
+  step.reset();
   warehouse::Result totals =
       con.query("SELECT count(*), coalesce(sum(BilledCost), 0), coalesce(sum(EffectiveCost), 0) FROM cost_allocated");
   summary.rows = totals.int64(0, 0);

@@ -45,13 +45,55 @@ std::string apply_case(const std::string& value, const std::string& letter_case)
 
 }  // namespace
 
-std::string RuleSql::tag_value(const std::string& key) const {
+namespace {
+
+std::vector<std::string> spellings_of(const config::AllocationConfig& allocation, const std::string& key) {
   std::vector<std::string> spellings = {key};
-  for (const auto& [canonical, aliases] : allocation_.tag_aliases) {
+  for (const auto& [canonical, aliases] : allocation.tag_aliases) {
     if (canonical == key) spellings.insert(spellings.end(), aliases.begin(), aliases.end());
   }
+  return spellings;
+}
+
+std::string json_path(const std::string& key) {
+  std::string escaped;
+  for (char c : key) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return "$.\"" + escaped + "\"";
+}
+
+}  // namespace
+
+std::string RuleSql::tag_relation(const std::string& relation, const std::vector<std::string>& keys) const {
+  if (keys.empty()) return relation;
+  // One json_extract_string with a list of paths parses each row's Tags once for all keys; its
+  // list gets a projection of its own so the cleaning expressions read it, not re-parse.
+  std::vector<std::string> paths;
+  for (const auto& key : keys) {
+    for (const auto& s : spellings_of(allocation_, key)) {
+      if (std::find(paths.begin(), paths.end(), s) == paths.end()) paths.push_back(s);
+    }
+  }
+  std::vector<std::string> literals;
+  for (const auto& p : paths) literals.push_back(quote_literal(json_path(p)));
+  std::string out = "(SELECT *, json_extract_string(Tags, [" + common::join(literals, ", ") + "]) AS __tags FROM " +
+                    relation + ")";
+  std::vector<std::string> values;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    values.push_back(tag_value(keys[i], [&](const std::string& spelling) {
+                       size_t index = std::find(paths.begin(), paths.end(), spelling) - paths.begin();
+                       return "__tags[" + std::to_string(index + 1) + "]";
+                     }) +
+                     " AS " + tag_column(i));
+  }
+  return "(SELECT * EXCLUDE (__tags), " + common::join(values, ", ") + " FROM " + out + ")";
+}
+
+std::string RuleSql::tag_value(const std::string& key, const std::function<std::string(const std::string&)>& lookup) const {
   std::vector<std::string> lookups;
-  for (const auto& s : spellings) lookups.push_back(warehouse::tag_lookup(s));
+  for (const auto& s : spellings_of(allocation_, key)) lookups.push_back(lookup ? lookup(s) : warehouse::tag_lookup(s));
   std::string value = lookups.size() == 1 ? lookups[0] : "coalesce(" + common::join(lookups, ", ") + ")";
   auto rules = allocation_.tag_values.find(key);
   if (rules != allocation_.tag_values.end()) {

@@ -1,6 +1,7 @@
 #pragma once
 // Turns allocation rules and filters (config::Condition) into DuckDB SQL expressions, so
 // allocation and unit costs run as set-based SQL over the whole table: no row reaches C++.
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -18,8 +19,13 @@ class RuleSql {
   RuleSql(warehouse::Connection& connection, const std::string& table, const config::AllocationConfig& allocation);
 
   // The cleaned value of a canonical tag key: aliases tried in order, then trim, case and
-  // value aliases; NULL when absent or empty.
-  std::string tag_value(const std::string& key) const;
+  // value aliases; NULL when absent or empty. `lookup` gives the SQL of one spelling's raw
+  // value (default: a JSON lookup in Tags).
+  std::string tag_value(const std::string& key,
+                        const std::function<std::string(const std::string&)>& lookup = nullptr) const;
+  // `relation` with a column tag_column(i) holding tag_value(keys[i]) added, parsing each
+  // row's Tags once.
+  std::string tag_relation(const std::string& relation, const std::vector<std::string>& keys) const;
 
   // Tag keys used by conditions, in first-use order; tag_column(key) names the column a
   // projection of tag_value(key) gets when tags are precomputed (see precompute_tags).
