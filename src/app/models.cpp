@@ -11,7 +11,8 @@
 
 namespace billingfoot::app {
 
-bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh, bool with_metrics) {
+bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
+                             bool with_metrics) {
   const config::ModelConfig& model = cfg.model;
   bool ok = true;
   if (with_metrics) {
@@ -19,8 +20,8 @@ bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh
     for (const auto& m : model.metrics) width = std::max(width, m.name.size());
     for (const auto& result : model::load_metrics(wh, model)) {
       if (result.error.empty()) {
-        std::cout << fmt::format("metric  {:<{}}  loaded   {:>8} rows  {:>5} periods\n", result.metric, width, result.rows,
-                                 result.periods);
+        std::cout << fmt::format("metric  {:<{}}  loaded   {:>8} rows  {:>5} periods\n",
+                                 result.metric, width, result.rows, result.periods);
       } else {
         std::cout << fmt::format("metric  {:<{}}  failed\n", result.metric, width);
         std::cerr << "error: " << result.error << "\n";
@@ -31,13 +32,18 @@ bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh
   model::RefreshOutcome outcome = model::refresh_models(wh, model);
   if (outcome.allocation) {
     const auto& a = *outcome.allocation;
-    std::cout << fmt::format("allocation  {} rows, {} dimensions", a.rows, model.allocation.dimensions.size());
-    if (a.shared_rows > 0) std::cout << fmt::format(", {} shared rows split into {}", a.shared_rows, a.split_rows);
-    if (a.unsplit_rows > 0) std::cout << fmt::format(" ({} kept: no target that month)", a.unsplit_rows);
-    std::cout << fmt::format(", totals equal: {} {} billed\n", format_money(a.billed_cost), cfg.currency);
+    std::cout << fmt::format("allocation  {} rows, {} dimensions", a.rows,
+                             model.allocation.dimensions.size());
+    if (a.shared_rows > 0)
+      std::cout << fmt::format(", {} shared rows split into {}", a.shared_rows, a.split_rows);
+    if (a.unsplit_rows > 0)
+      std::cout << fmt::format(" ({} kept: no target that month)", a.unsplit_rows);
+    std::cout << fmt::format(", totals equal: {} {} billed\n", format_money(a.billed_cost),
+                             cfg.currency);
   }
   if (outcome.unit_cost_rows && !model.unit_costs.empty()) {
-    std::cout << fmt::format("unit costs  {} definitions, {} periods\n", model.unit_costs.size(), *outcome.unit_cost_rows);
+    std::cout << fmt::format("unit costs  {} definitions, {} periods\n", model.unit_costs.size(),
+                             *outcome.unit_cost_rows);
   }
   return ok;
 }

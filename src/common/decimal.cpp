@@ -17,7 +17,8 @@ std::optional<__int128> parse_decimal(const std::string& text) {
 
 std::string format_decimal(__int128 units) {
   bool negative = units < 0;
-  unsigned __int128 v = negative ? static_cast<unsigned __int128>(-(units + 1)) + 1 : static_cast<unsigned __int128>(units);
+  unsigned __int128 v = negative ? static_cast<unsigned __int128>(-(units + 1)) + 1
+                                 : static_cast<unsigned __int128>(units);
   std::string digits;
   do {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));

@@ -44,20 +44,27 @@ class SectionParser {
   std::string where(const YAML::Node& node, const std::string& path) const {
     return origin_of(node, file_, path).describe();
   }
-  [[noreturn]] void fail_at(const YAML::Node& node, const std::string& path, const std::string& message) const {
+  [[noreturn]] void fail_at(const YAML::Node& node, const std::string& path,
+                            const std::string& message) const {
     fail(origin_of(node, file_, path), message);
   }
   void need_map(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsMap()) fail_at(node, path, std::string("must be a mapping, not ") + kind_name(node));
+    if (!node.IsMap())
+      fail_at(node, path, std::string("must be a mapping, not ") + kind_name(node));
   }
   void need_list(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsSequence()) fail_at(node, path, std::string("must be a list, not ") + kind_name(node));
+    if (!node.IsSequence())
+      fail_at(node, path, std::string("must be a list, not ") + kind_name(node));
   }
-  void keys(const YAML::Node& map, const std::set<std::string>& allowed, const std::string& path) const {
+  void keys(const YAML::Node& map, const std::set<std::string>& allowed,
+            const std::string& path) const {
     check_keys(map, allowed, file_, path);
   }
-  std::string text(const YAML::Node& node, const std::string& path) const { return scalar(node, file_, path); }
-  std::string required(const YAML::Node& map, const std::string& key, const std::string& path) const {
+  std::string text(const YAML::Node& node, const std::string& path) const {
+    return scalar(node, file_, path);
+  }
+  std::string required(const YAML::Node& map, const std::string& key,
+                       const std::string& path) const {
     if (!map[key]) fail_at(map, path, "missing key: " + key);
     std::string value = text(map[key], path + "." + key);
     if (value.empty()) fail_at(map[key], path + "." + key, "must not be empty");
@@ -78,13 +85,15 @@ class SectionParser {
     std::vector<std::string> out;
     if (node.IsScalar()) return {text(node, path)};
     need_list(node, path);
-    for (size_t i = 0; i < node.size(); ++i) out.push_back(text(node[i], path + "[" + std::to_string(i) + "]"));
+    for (size_t i = 0; i < node.size(); ++i)
+      out.push_back(text(node[i], path + "[" + std::to_string(i) + "]"));
     return out;
   }
   void check_name(const YAML::Node& node, const std::string& path, const std::string& name) const {
     static const std::regex ident(R"([A-Za-z_][A-Za-z0-9_]*)");
     if (!std::regex_match(name, ident)) {
-      fail_at(node, path, "'" + name + "' must be a name of letters, digits and _ (it becomes a column)");
+      fail_at(node, path,
+              "'" + name + "' must be a name of letters, digits and _ (it becomes a column)");
     }
   }
   fs::path resolve(const std::string& path) const { return config_.resolve_path(path); }
@@ -96,7 +105,8 @@ class SectionParser {
   fs::path file_;
 };
 
-std::vector<Condition> SectionParser::conditions(const YAML::Node& node, const std::string& path) const {
+std::vector<Condition> SectionParser::conditions(const YAML::Node& node,
+                                                 const std::string& path) const {
   std::vector<Condition> out;
   if (!node || node.IsNull()) return out;
   need_map(node, path);
@@ -105,7 +115,8 @@ std::vector<Condition> SectionParser::conditions(const YAML::Node& node, const s
     c.subject = it->first.Scalar();
     std::string at = path + "." + c.subject;
     c.where = where(it->first, at);
-    if (c.subject.empty() || c.subject == "tag:") fail_at(it->first, at, "a condition needs a column, tag:KEY or dimension");
+    if (c.subject.empty() || c.subject == "tag:")
+      fail_at(it->first, at, "a condition needs a column, tag:KEY or dimension");
     const YAML::Node test = it->second;
     if (test.IsScalar()) {
       c.values = {test.Scalar()};
@@ -122,11 +133,15 @@ std::vector<Condition> SectionParser::conditions(const YAML::Node& node, const s
         c.values = strings(value, at + ".in");
         if (c.values.empty()) fail_at(value, at + ".in", "needs at least one value");
       } else {
-        c.op = op == "equals" ? Condition::Op::Equals : op == "regex" ? Condition::Op::Regex : Condition::Op::Prefix;
+        c.op = op == "equals"  ? Condition::Op::Equals
+               : op == "regex" ? Condition::Op::Regex
+                               : Condition::Op::Prefix;
         c.values = {text(value, at + "." + op)};
       }
     } else {
-      fail_at(test, at, std::string("must be a value, a list or {equals|in|regex|prefix: …}, not ") + kind_name(test));
+      fail_at(test, at,
+              std::string("must be a value, a list or {equals|in|regex|prefix: …}, not ") +
+                  kind_name(test));
     }
     out.push_back(std::move(c));
   }
@@ -157,14 +172,16 @@ void parse_tag_sections(const SectionParser& p, const YAML::Node& section, Alloc
       TagValueRules rules;
       if (spec["trim"]) {
         std::string trim = p.text(spec["trim"], path + ".trim");
-        if (trim != "true" && trim != "false") p.fail_at(spec["trim"], path + ".trim", "must be true or false");
+        if (trim != "true" && trim != "false")
+          p.fail_at(spec["trim"], path + ".trim", "must be true or false");
         rules.trim = trim == "true";
       }
       rules.letter_case = p.one_of(spec, "case", path, "keep", {"keep", "lower", "upper"});
       if (auto a = spec["aliases"]) {
         p.need_map(a, path + ".aliases");
         for (auto v = a.begin(); v != a.end(); ++v) {
-          rules.aliases[v->first.Scalar()] = p.text(v->second, path + ".aliases." + v->first.Scalar());
+          rules.aliases[v->first.Scalar()] =
+              p.text(v->second, path + ".aliases." + v->first.Scalar());
         }
       }
       out.tag_values[key] = rules;
@@ -181,7 +198,8 @@ Dimension parse_dimension(const SectionParser& p, const YAML::Node& node, const 
   d.where = p.where(node, path);
   p.check_name(node["name"], path + ".name", d.name);
   if (d.name.starts_with("x_") || d.name.starts_with("__")) {
-    p.fail_at(node["name"], path + ".name", "dimension names must not start with x_ or __ (reserved for columns)");
+    p.fail_at(node["name"], path + ".name",
+              "dimension names must not start with x_ or __ (reserved for columns)");
   }
   if (node["default"]) d.default_value = p.text(node["default"], path + ".default");
   if (auto rules = node["rules"]) {
@@ -198,15 +216,17 @@ Dimension parse_dimension(const SectionParser& p, const YAML::Node& node, const 
       for (const auto& c : rule.match) {
         for (const auto& later : later_dimensions) {
           if (c.subject == later) {
-            p.fail_at(r["match"], at + ".match." + c.subject,
-                      "a rule may use only dimensions defined before its own ('" + later + "' is not)");
+            p.fail_at(
+                r["match"], at + ".match." + c.subject,
+                "a rule may use only dimensions defined before its own ('" + later + "' is not)");
           }
         }
       }
       bool has_regex = false;
       for (const auto& c : rule.match) has_regex = has_regex || c.op == Condition::Op::Regex;
       if (uses_captures(rule.value) && !has_regex) {
-        p.fail_at(r["value"], at + ".value", "uses $N but the rule has no regex condition to capture from");
+        p.fail_at(r["value"], at + ".value",
+                  "uses $N but the rule has no regex condition to capture from");
       }
       d.rules.push_back(std::move(rule));
     }
@@ -217,7 +237,8 @@ Dimension parse_dimension(const SectionParser& p, const YAML::Node& node, const 
 SharedCost parse_shared(const SectionParser& p, const YAML::Node& node, const std::string& path,
                         const AllocationConfig& allocation) {
   p.need_map(node, path);
-  p.keys(node, {"name", "match", "split_by", "method", "weights", "targets", "metric", "basis"}, path);
+  p.keys(node, {"name", "match", "split_by", "method", "weights", "targets", "metric", "basis"},
+         path);
   SharedCost s;
   s.where = p.where(node, path);
   s.name = p.required(node, "name", path);
@@ -225,7 +246,8 @@ SharedCost parse_shared(const SectionParser& p, const YAML::Node& node, const st
   s.match = p.conditions(node["match"], path + ".match");
   s.split_by = p.required(node, "split_by", path);
   if (!allocation.find_dimension(s.split_by)) {
-    p.fail_at(node["split_by"], path + ".split_by", "'" + s.split_by + "' is not a dimension of allocation.dimensions");
+    p.fail_at(node["split_by"], path + ".split_by",
+              "'" + s.split_by + "' is not a dimension of allocation.dimensions");
   }
   if (!node["method"]) p.fail_at(node, path, "missing key: method (even, fixed or proportional)");
   s.method = p.one_of(node, "method", path, "", {"even", "fixed", "proportional"});
@@ -240,7 +262,8 @@ SharedCost parse_shared(const SectionParser& p, const YAML::Node& node, const st
       std::string value = p.text(it->second, path + ".weights." + target);
       auto units = common::parse_decimal(value);
       if (!units || *units <= 0) {
-        p.fail_at(it->second, path + ".weights." + target, "must be a positive number, not '" + value + "'");
+        p.fail_at(it->second, path + ".weights." + target,
+                  "must be a positive number, not '" + value + "'");
       }
       sum += *units;
       s.weights.emplace_back(target, value);
@@ -253,11 +276,14 @@ SharedCost parse_shared(const SectionParser& p, const YAML::Node& node, const st
   }
   if (node["metric"] || node["basis"]) {
     const char* key = node["metric"] ? "metric" : "basis";
-    if (s.method != "proportional") p.fail_at(node[key], path + "." + key, std::string(key) + " is only for method proportional");
+    if (s.method != "proportional")
+      p.fail_at(node[key], path + "." + key, std::string(key) + " is only for method proportional");
   }
-  if (node["metric"] && node["basis"]) p.fail_at(node["basis"], path + ".basis", "give metric or basis, not both");
+  if (node["metric"] && node["basis"])
+    p.fail_at(node["basis"], path + ".basis", "give metric or basis, not both");
   if (node["metric"]) s.metric = p.text(node["metric"], path + ".metric");
-  s.basis = p.one_of(node, "basis", path, "effective", {"billed", "effective", "list", "contracted"});
+  s.basis =
+      p.one_of(node, "basis", path, "effective", {"billed", "effective", "list", "contracted"});
   return s;
 }
 
@@ -274,13 +300,15 @@ AllocationConfig parse_allocation(const SectionParser& p, const YAML::Node& sect
   p.need_list(dims, "allocation.dimensions");
   std::vector<std::string> names;
   for (size_t i = 0; i < dims.size(); ++i) {
-    if (dims[i].IsMap() && dims[i]["name"] && dims[i]["name"].IsScalar()) names.push_back(dims[i]["name"].Scalar());
+    if (dims[i].IsMap() && dims[i]["name"] && dims[i]["name"].IsScalar())
+      names.push_back(dims[i]["name"].Scalar());
   }
   for (size_t i = 0; i < dims.size(); ++i) {
     std::string path = "allocation.dimensions[" + std::to_string(i) + "]";
     std::vector<std::string> later(names.begin() + std::min(i, names.size()), names.end());
     Dimension d = parse_dimension(p, dims[i], path, later);
-    if (out.find_dimension(d.name)) p.fail_at(dims[i]["name"], path + ".name", "duplicate dimension " + d.name);
+    if (out.find_dimension(d.name))
+      p.fail_at(dims[i]["name"], path + ".name", "duplicate dimension " + d.name);
     out.dimensions.push_back(std::move(d));
   }
   if (auto shared = section["shared"]) {
@@ -289,7 +317,8 @@ AllocationConfig parse_allocation(const SectionParser& p, const YAML::Node& sect
     for (size_t i = 0; i < shared.size(); ++i) {
       std::string path = "allocation.shared[" + std::to_string(i) + "]";
       SharedCost s = parse_shared(p, shared[i], path, out);
-      if (!seen.insert(s.name).second) p.fail_at(shared[i]["name"], path + ".name", "duplicate shared cost " + s.name);
+      if (!seen.insert(s.name).second)
+        p.fail_at(shared[i]["name"], path + ".name", "duplicate shared cost " + s.name);
       out.shared.push_back(std::move(s));
     }
   }
@@ -306,7 +335,8 @@ MetricConfig parse_metric(const SectionParser& p, const YAML::Node& node, const 
   m.grain = p.one_of(node, "grain", path, "day", {"day", "month"});
   m.aggregate = p.one_of(node, "aggregate", path, "sum", {"sum", "avg", "max", "min"});
   int kinds = (node["csv"] ? 1 : 0) + (node["postgres"] ? 1 : 0) + (node["http"] ? 1 : 0);
-  if (kinds != 1) p.fail_at(node, path, "give exactly one of csv, postgres, http (where the metric comes from)");
+  if (kinds != 1)
+    p.fail_at(node, path, "give exactly one of csv, postgres, http (where the metric comes from)");
   if (node["csv"]) {
     m.kind = MetricConfig::Kind::Csv;
     m.csv_path = p.resolve(p.text(node["csv"], path + ".csv")).string();
@@ -329,7 +359,8 @@ MetricConfig parse_metric(const SectionParser& p, const YAML::Node& node, const 
     if (auto h = http["headers"]) {
       p.need_map(h, path + ".http.headers");
       for (auto it = h.begin(); it != h.end(); ++it) {
-        m.headers.emplace_back(it->first.Scalar(), p.text(it->second, path + ".http.headers." + it->first.Scalar()));
+        m.headers.emplace_back(it->first.Scalar(),
+                               p.text(it->second, path + ".http.headers." + it->first.Scalar()));
       }
     }
     if (http["items"]) m.items = p.text(http["items"], path + ".http.items");
@@ -344,19 +375,21 @@ void parse_metric_reference(const SectionParser& p, const YAML::Node& node, cons
   static const std::regex ref(R"(\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{([^}]*)\})?\s*)");
   std::string text = p.text(node, path);
   std::smatch m;
-  if (!std::regex_match(text, m, ref)) p.fail_at(node, path, "must be METRIC or METRIC{dim=value,…}, not '" + text + "'");
+  if (!std::regex_match(text, m, ref))
+    p.fail_at(node, path, "must be METRIC or METRIC{dim=value,…}, not '" + text + "'");
   u.metric = m[1];
   if (m[2].matched && !common::trim(m[2].str()).empty()) {
     for (const auto& pair : common::split(m[2].str(), ',')) {
       size_t eq = pair.find('=');
       if (eq == std::string::npos) p.fail_at(node, path, "'" + pair + "' must be dim=value");
-      u.metric_filter.emplace_back(common::trim(pair.substr(0, eq)), common::trim(pair.substr(eq + 1)));
+      u.metric_filter.emplace_back(common::trim(pair.substr(0, eq)),
+                                   common::trim(pair.substr(eq + 1)));
     }
   }
 }
 
-UnitCostConfig parse_unit_cost(const SectionParser& p, const YAML::Node& node, const std::string& path,
-                               const ModelConfig& model) {
+UnitCostConfig parse_unit_cost(const SectionParser& p, const YAML::Node& node,
+                               const std::string& path, const ModelConfig& model) {
   p.need_map(node, path);
   p.keys(node, {"name", "cost", "metric", "grain", "basis", "per"}, path);
   UnitCostConfig u;
@@ -365,12 +398,15 @@ UnitCostConfig parse_unit_cost(const SectionParser& p, const YAML::Node& node, c
   if (node["cost"]) u.cost_filter = p.conditions(node["cost"], path + ".cost");
   if (!node["metric"]) p.fail_at(node, path, "missing key: metric");
   parse_metric_reference(p, node["metric"], path + ".metric", u);
-  if (!model.find_metric(u.metric)) p.fail_at(node["metric"], path + ".metric", "no metric named '" + u.metric + "' in metrics:");
+  if (!model.find_metric(u.metric))
+    p.fail_at(node["metric"], path + ".metric", "no metric named '" + u.metric + "' in metrics:");
   u.grain = p.one_of(node, "grain", path, "month", {"day", "month"});
   if (u.grain == "day" && model.find_metric(u.metric)->grain == "month") {
-    p.fail_at(node["grain"], path + ".grain", "metric " + u.metric + " is monthly: a daily unit cost cannot use it");
+    p.fail_at(node["grain"], path + ".grain",
+              "metric " + u.metric + " is monthly: a daily unit cost cannot use it");
   }
-  u.cost = p.one_of(node, "basis", path, "effective", {"billed", "effective", "list", "contracted"});
+  u.cost =
+      p.one_of(node, "basis", path, "effective", {"billed", "effective", "list", "contracted"});
   if (node["per"]) {
     u.per = p.text(node["per"], path + ".per");
     auto units = common::parse_decimal(u.per);
@@ -391,7 +427,8 @@ ModelConfig parse_model_config(const YAML::Node& root, const Config& config) {
     for (size_t i = 0; i < metrics.size(); ++i) {
       std::string path = "metrics[" + std::to_string(i) + "]";
       MetricConfig m = parse_metric(p, metrics[i], path);
-      if (out.find_metric(m.name)) p.fail_at(metrics[i]["name"], path + ".name", "duplicate metric " + m.name);
+      if (out.find_metric(m.name))
+        p.fail_at(metrics[i]["name"], path + ".name", "duplicate metric " + m.name);
       out.metrics.push_back(std::move(m));
     }
   }
@@ -406,7 +443,8 @@ ModelConfig parse_model_config(const YAML::Node& root, const Config& config) {
     for (size_t i = 0; i < units.size(); ++i) {
       std::string path = "unit_costs[" + std::to_string(i) + "]";
       UnitCostConfig u = parse_unit_cost(p, units[i], path, out);
-      if (out.find_unit_cost(u.name)) p.fail_at(units[i]["name"], path + ".name", "duplicate unit cost " + u.name);
+      if (out.find_unit_cost(u.name))
+        p.fail_at(units[i]["name"], path + ".name", "duplicate unit cost " + u.name);
       out.unit_costs.push_back(std::move(u));
     }
   }

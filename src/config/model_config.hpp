@@ -44,7 +44,7 @@ struct Dimension {
 // How the value of one (canonical) tag key is cleaned before rules see it.
 struct TagValueRules {
   bool trim = true;
-  std::string letter_case = "keep";           // keep | lower | upper
+  std::string letter_case = "keep";            // keep | lower | upper
   std::map<std::string, std::string> aliases;  // value (after trim/case) → canonical value
 };
 
@@ -54,7 +54,7 @@ struct SharedCost {
   std::string name;
   std::vector<Condition> match;
   std::string split_by;
-  std::string method;                                       // even | fixed | proportional
+  std::string method;                                        // even | fixed | proportional
   std::vector<std::pair<std::string, std::string>> weights;  // fixed: target → decimal text
   std::vector<std::string> targets;  // optional: only these values receive a share
   std::string metric;                // proportional to this business metric instead of cost
@@ -78,27 +78,27 @@ struct AllocationConfig {
 struct MetricConfig {
   enum class Kind { Csv, Postgres, Http };
   std::string name;
-  std::string grain = "day";       // day | month: dates are truncated to it
-  std::string aggregate = "sum";   // how values of one period combine: sum | avg | max | min
+  std::string grain = "day";      // day | month: dates are truncated to it
+  std::string aggregate = "sum";  // how values of one period combine: sum | avg | max | min
   Kind kind = Kind::Csv;
-  std::string csv_path;                // absolute
-  std::string dsn, query;              // postgres
-  std::string url;                     // http: GET, JSON body
+  std::string csv_path;                                      // absolute
+  std::string dsn, query;                                    // postgres
+  std::string url;                                           // http: GET, JSON body
   std::vector<std::pair<std::string, std::string>> headers;  // http
-  std::string items;                   // http: dotted path to the array of rows ("" = the body)
-  std::string next;                    // http: dotted path to the next page's URL ("" = one page)
+  std::string items;  // http: dotted path to the array of rows ("" = the body)
+  std::string next;   // http: dotted path to the next page's URL ("" = one page)
   std::string where;
 };
 
 // One `unit_costs:` entry: (filtered, allocated) cost per unit of a metric, per period.
 struct UnitCostConfig {
   std::string name;
-  std::vector<Condition> cost_filter;                 // on cost_allocated (or focus_costs)
-  std::string metric;                                 // metric name
+  std::vector<Condition> cost_filter;  // on cost_allocated (or focus_costs)
+  std::string metric;                  // metric name
   std::vector<std::pair<std::string, std::string>> metric_filter;  // from "orders{product=shop}"
-  std::string grain = "month";                        // day | month
-  std::string cost = "effective";                     // billed | effective | list | contracted
-  std::string per = "1";                              // cost per `per` units (e.g. 1000)
+  std::string grain = "month";                                     // day | month
+  std::string cost = "effective";  // billed | effective | list | contracted
+  std::string per = "1";           // cost per `per` units (e.g. 1000)
   std::string where;
 };
 

@@ -16,9 +16,10 @@ Origin origin_of(const YAML::Node& node, const std::filesystem::path& file, cons
 // "a mapping", "a list", "a value", "empty": for "must be …, not …" messages.
 const char* kind_name(const YAML::Node& node);
 // Fails on the first key of `map` not in `allowed`, listing the known keys.
-void check_keys(const YAML::Node& map, const std::set<std::string>& allowed, const std::filesystem::path& file,
-                const std::string& path);
+void check_keys(const YAML::Node& map, const std::set<std::string>& allowed,
+                const std::filesystem::path& file, const std::string& path);
 // The node's text; fails when it is a mapping or list.
-std::string scalar(const YAML::Node& node, const std::filesystem::path& file, const std::string& key);
+std::string scalar(const YAML::Node& node, const std::filesystem::path& file,
+                   const std::string& key);
 
 }  // namespace billingfoot::config

@@ -32,12 +32,15 @@ const std::vector<std::string>& split_columns();
 
 // Rebuilds cost_allocated (a rule that does not fit the data — unknown column, bad regex,
 // metric without the split dimension — throws UsageError naming the config line).
-AllocationSummary allocate(warehouse::Connection& connection, const config::AllocationConfig& allocation);
+AllocationSummary allocate(warehouse::Connection& connection,
+                           const config::AllocationConfig& allocation);
 
 // Compares every split column of `allocated` with `original`, per source and billing period,
 // and checks that each dimension has a value on every row; throws AllocationError naming the
 // first difference.
-void check_allocation_totals(warehouse::Connection& connection, const config::AllocationConfig& allocation,
-                             const std::string& original = "focus_costs", const std::string& allocated = "cost_allocated");
+void check_allocation_totals(warehouse::Connection& connection,
+                             const config::AllocationConfig& allocation,
+                             const std::string& original = "focus_costs",
+                             const std::string& allocated = "cost_allocated");
 
 }  // namespace billingfoot::model

@@ -1,8 +1,7 @@
 #include "model/metrics.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
@@ -22,12 +21,14 @@ namespace {
 constexpr const char* kStateSource = "model:metrics";
 
 MetricRows read_csv(warehouse::Connection& con, const config::MetricConfig& m) {
-  if (!std::filesystem::is_regular_file(m.csv_path)) throw InputError("cannot read " + m.csv_path + ": no such file");
+  if (!std::filesystem::is_regular_file(m.csv_path))
+    throw InputError("cannot read " + m.csv_path + ": no such file");
   warehouse::Result r;
   try {
-    r = con.query("SELECT * FROM read_csv(" + quote_literal(m.csv_path) +
-                      ", header = true, all_varchar = true, auto_detect = true, strict_mode = true)",
-                  "reading " + m.csv_path);
+    r = con.query(
+        "SELECT * FROM read_csv(" + quote_literal(m.csv_path) +
+            ", header = true, all_varchar = true, auto_detect = true, strict_mode = true)",
+        "reading " + m.csv_path);
   } catch (const warehouse::Error& e) {
     throw InputError(m.csv_path + ": not a readable CSV file: " + e.engine_message());
   }
@@ -57,7 +58,8 @@ std::optional<std::string> json_text(const nlohmann::json& v, const std::string&
   if (v.is_null()) return std::nullopt;
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number() || v.is_boolean()) return v.dump();
-  throw InputError(where + ": values must be strings, numbers or booleans, not " + std::string(v.type_name()));
+  throw InputError(where + ": values must be strings, numbers or booleans, not " +
+                   std::string(v.type_name()));
 }
 
 MetricRows read_http(const config::MetricConfig& m) {
@@ -68,7 +70,9 @@ MetricRows read_http(const config::MetricConfig& m) {
   std::set<std::string> seen_urls;
   std::string url = m.url;
   for (int page = 1; !url.empty(); ++page) {
-    if (!seen_urls.insert(url).second) throw InputError(net::describe_url(url) + ": the next page points back to a page already read");
+    if (!seen_urls.insert(url).second)
+      throw InputError(net::describe_url(url) +
+                       ": the next page points back to a page already read");
     net::Request request;
     request.url = url;
     request.headers = m.headers;
@@ -84,7 +88,8 @@ MetricRows read_http(const config::MetricConfig& m) {
     }
     std::string where = net::describe_url(url) + " (page " + std::to_string(page) + ")";
     if (response.status != 200) {
-      throw InputError(where + ": HTTP " + std::to_string(response.status) + ": " + response.body.substr(0, 200));
+      throw InputError(where + ": HTTP " + std::to_string(response.status) + ": " +
+                       response.body.substr(0, 200));
     }
     nlohmann::json doc;
     try {
@@ -94,7 +99,8 @@ MetricRows read_http(const config::MetricConfig& m) {
     }
     const nlohmann::json* list = at_path(doc, m.items);
     if (!list || !list->is_array()) {
-      throw InputError(where + ": " + (m.items.empty() ? "the body" : "'" + m.items + "'") + " is not a JSON array of rows");
+      throw InputError(where + ": " + (m.items.empty() ? "the body" : "'" + m.items + "'") +
+                       " is not a JSON array of rows");
     }
     for (const auto& item : *list) {
       if (!item.is_object()) throw InputError(where + ": every row must be a JSON object");
@@ -125,13 +131,14 @@ MetricRows read_http(const config::MetricConfig& m) {
 // Text → DATE: YYYY-MM-DD, a timestamp, or YYYY-MM (the month's first day).
 std::string parsed_date(const std::string& column) {
   std::string t = "trim(" + column + ")";
-  return "coalesce(TRY_CAST(" + t + " AS DATE), TRY_CAST(TRY_CAST(" + t + " AS TIMESTAMP) AS DATE), TRY_CAST(" + t +
-         " || '-01' AS DATE))";
+  return "coalesce(TRY_CAST(" + t + " AS DATE), TRY_CAST(TRY_CAST(" + t +
+         " AS TIMESTAMP) AS DATE), TRY_CAST(" + t + " || '-01' AS DATE))";
 }
 
 std::string parsed_value(const std::string& column) {
   std::string t = "trim(" + column + ")";
-  return "coalesce(TRY_CAST(" + t + " AS DECIMAL(38,10)), TRY_CAST(TRY_CAST(" + t + " AS DOUBLE) AS DECIMAL(38,10)))";
+  return "coalesce(TRY_CAST(" + t + " AS DECIMAL(38,10)), TRY_CAST(TRY_CAST(" + t +
+         " AS DOUBLE) AS DECIMAL(38,10)))";
 }
 
 }  // namespace
@@ -152,7 +159,8 @@ MetricRows fetch_metric(warehouse::Connection& con, const config::MetricConfig& 
   throw InputError("metric " + m.name + ": no source");
 }
 
-MetricLoadResult store_metric(warehouse::Warehouse& wh, const config::MetricConfig& m, const MetricRows& rows) {
+MetricLoadResult store_metric(warehouse::Warehouse& wh, const config::MetricConfig& m,
+                              const MetricRows& rows) {
   auto& con = wh.connection();
   std::string prefix = "metric " + m.name + ": " + rows.origin + ": ";
   // Column roles: date, value, and dimensions (every other column).
@@ -162,19 +170,23 @@ MetricLoadResult store_metric(warehouse::Warehouse& wh, const config::MetricConf
   std::set<std::string> names;
   for (size_t c = 0; c < rows.columns.size(); ++c) {
     std::string name = common::to_lower(rows.columns[c]);
-    if (!names.insert(name).second) throw InputError(prefix + "column " + rows.columns[c] + " appears twice");
+    if (!names.insert(name).second)
+      throw InputError(prefix + "column " + rows.columns[c] + " appears twice");
     if (name == "date") {
       date = c;
     } else if (name == "value") {
       value = c;
-    } else if (name == "metric" || name.starts_with("__") || !std::regex_match(rows.columns[c], ident)) {
-      throw InputError(prefix + "column '" + rows.columns[c] + "' cannot be a dimension (use letters, digits and _)");
+    } else if (name == "metric" || name.starts_with("__") ||
+               !std::regex_match(rows.columns[c], ident)) {
+      throw InputError(prefix + "column '" + rows.columns[c] +
+                       "' cannot be a dimension (use letters, digits and _)");
     } else {
       dims.push_back(c);
     }
   }
   if (!date || !value) {
-    throw InputError(prefix + "needs a 'date' and a 'value' column (found: " + join(rows.columns, ", ") + ")");
+    throw InputError(
+        prefix + "needs a 'date' and a 'value' column (found: " + join(rows.columns, ", ") + ")");
   }
 
   con.execute("DROP TABLE IF EXISTS __metric_stage");
@@ -185,22 +197,33 @@ MetricLoadResult store_metric(warehouse::Warehouse& wh, const config::MetricConf
     auto appender = con.appender("__metric_stage");
     int64_t line = rows.first_row_number;
     for (const auto& row : rows.rows) {
-      if (row.size() != rows.columns.size()) throw InputError(prefix + "row " + std::to_string(line) + " has a wrong number of fields");
+      if (row.size() != rows.columns.size())
+        throw InputError(prefix + "row " + std::to_string(line) + " has a wrong number of fields");
       appender.append(line++);
       for (size_t c : std::vector<size_t>{*date, *value}) {
-        if (row[c]) appender.append(*row[c]); else appender.append_null();
+        if (row[c])
+          appender.append(*row[c]);
+        else
+          appender.append_null();
       }
       for (size_t d : dims) {
-        if (row[d]) appender.append(*row[d]); else appender.append_null();
+        if (row[d])
+          appender.append(*row[d]);
+        else
+          appender.append_null();
       }
       appender.end_row();
     }
     appender.flush();
   }
-  warehouse::Result bad = con.query("SELECT __line, date, value FROM __metric_stage WHERE " + parsed_date("date") +
-                                    " IS NULL OR " + parsed_value("value") + " IS NULL ORDER BY __line LIMIT 1");
+  warehouse::Result bad =
+      con.query("SELECT __line, date, value FROM __metric_stage WHERE " + parsed_date("date") +
+                " IS NULL OR " + parsed_value("value") + " IS NULL ORDER BY __line LIMIT 1");
   if (bad.row_count() > 0) {
-    bool date_ok = !bad.is_null(0, 1) && con.query("SELECT " + parsed_date(quote_literal(bad.text(0, 1))) + " IS NOT NULL").text(0, 0) == "true";
+    bool date_ok =
+        !bad.is_null(0, 1) &&
+        con.query("SELECT " + parsed_date(quote_literal(bad.text(0, 1))) + " IS NOT NULL")
+                .text(0, 0) == "true";
     throw InputError(prefix + "row " + bad.text(0, 0) + ": " +
                      (date_ok ? "value '" + bad.text(0, 2) + "' is not a number"
                               : "date '" + bad.text(0, 1) + "' is not YYYY-MM-DD or YYYY-MM") +
@@ -217,29 +240,36 @@ MetricLoadResult store_metric(warehouse::Warehouse& wh, const config::MetricConf
   result.metric = m.name;
   warehouse::Transaction tx(con);
   for (size_t d : dims) {
-    auto has = con.prepare("SELECT count(*) FROM information_schema.columns WHERE table_name = 'business_metrics' AND lower(column_name) = lower(?)");
+    auto has = con.prepare(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'business_metrics' AND "
+        "lower(column_name) = lower(?)");
     if (has.bind(1, rows.columns[d]).execute().int64(0, 0) == 0) {
-      con.execute("ALTER TABLE business_metrics ADD COLUMN " + quote_ident(rows.columns[d]) + " VARCHAR");
+      con.execute("ALTER TABLE business_metrics ADD COLUMN " + quote_ident(rows.columns[d]) +
+                  " VARCHAR");
     }
   }
-  con.execute("DELETE FROM business_metrics WHERE metric = " + quote_literal(m.name) + " AND CAST(date_trunc(" + grain +
-                  ", date) AS DATE) IN (SELECT DISTINCT " + period + " FROM __metric_stage)",
+  con.execute("DELETE FROM business_metrics WHERE metric = " + quote_literal(m.name) +
+                  " AND CAST(date_trunc(" + grain + ", date) AS DATE) IN (SELECT DISTINCT " +
+                  period + " FROM __metric_stage)",
               prefix + "replacing periods");
-  con.execute("INSERT INTO business_metrics (metric, date, " + dim_list + "value) SELECT " + quote_literal(m.name) + ", " +
-                  period + " AS period, " + dim_list + m.aggregate + "(" + parsed_value("value") +
-                  ") FROM __metric_stage GROUP BY ALL",
+  con.execute("INSERT INTO business_metrics (metric, date, " + dim_list + "value) SELECT " +
+                  quote_literal(m.name) + ", " + period + " AS period, " + dim_list + m.aggregate +
+                  "(" + parsed_value("value") + ") FROM __metric_stage GROUP BY ALL",
               prefix + "storing rows");
-  result.periods = con.query("SELECT count(DISTINCT " + period + ") FROM __metric_stage").int64(0, 0);
-  result.rows = con.query("SELECT count(*) FROM business_metrics WHERE metric = " + quote_literal(m.name) +
-                          " AND date IN (SELECT DISTINCT " + period + " FROM __metric_stage)")
-                    .int64(0, 0);
+  result.periods =
+      con.query("SELECT count(DISTINCT " + period + ") FROM __metric_stage").int64(0, 0);
+  result.rows =
+      con.query("SELECT count(*) FROM business_metrics WHERE metric = " + quote_literal(m.name) +
+                " AND date IN (SELECT DISTINCT " + period + " FROM __metric_stage)")
+          .int64(0, 0);
   if (!rows.rows.empty()) wh.set_source_state(kStateSource, "version", warehouse::new_load_id());
   tx.commit();
   con.execute("DROP TABLE IF EXISTS __metric_stage");
   return result;
 }
 
-std::vector<MetricLoadResult> load_metrics(warehouse::Warehouse& wh, const config::ModelConfig& model) {
+std::vector<MetricLoadResult> load_metrics(warehouse::Warehouse& wh,
+                                           const config::ModelConfig& model) {
   std::vector<MetricLoadResult> out;
   for (const auto& m : model.metrics) {
     try {
@@ -254,6 +284,8 @@ std::vector<MetricLoadResult> load_metrics(warehouse::Warehouse& wh, const confi
   return out;
 }
 
-std::string metrics_version(warehouse::Warehouse& wh) { return wh.source_state(kStateSource, "version"); }
+std::string metrics_version(warehouse::Warehouse& wh) {
+  return wh.source_state(kStateSource, "version");
+}
 
 }  // namespace billingfoot::model

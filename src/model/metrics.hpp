@@ -25,10 +25,12 @@ MetricRows fetch_metric(warehouse::Connection& connection, const config::MetricC
 
 // Validates the rows (a `date` and a `value` column, every date and value parseable) and
 // replaces the periods they cover in one transaction. Throws InputError naming the row.
-MetricLoadResult store_metric(warehouse::Warehouse& warehouse, const config::MetricConfig& metric, const MetricRows& rows);
+MetricLoadResult store_metric(warehouse::Warehouse& warehouse, const config::MetricConfig& metric,
+                              const MetricRows& rows);
 
 // fetch + store for every configured metric; a failing one is reported and the rest go on.
-std::vector<MetricLoadResult> load_metrics(warehouse::Warehouse& warehouse, const config::ModelConfig& model);
+std::vector<MetricLoadResult> load_metrics(warehouse::Warehouse& warehouse,
+                                           const config::ModelConfig& model);
 
 // A value that changes whenever business_metrics changes (models recompute on it).
 std::string metrics_version(warehouse::Warehouse& warehouse);

@@ -19,9 +19,12 @@ struct ResultClearer {
 };
 using PgResult = std::unique_ptr<PGresult, ResultClearer>;
 
-std::string message_of(PGconn* connection) { return common::trim(PQerrorMessage(connection)); }
+std::string message_of(PGconn* connection) {
+  return common::trim(PQerrorMessage(connection));
+}
 
-PgResult run(PGconn* connection, const std::string& sql, ExecStatusType expected, const char* what) {
+PgResult run(PGconn* connection, const std::string& sql, ExecStatusType expected,
+             const char* what) {
   PgResult r(PQexec(connection, sql.c_str()));
   if (!r || PQresultStatus(r.get()) != expected) {
     throw InputError(std::string("PostgreSQL: ") + what + " failed: " + message_of(connection));
@@ -37,11 +40,13 @@ MetricRows query_postgres(const std::string& dsn, const std::string& query, int 
   const char* values[] = {"15", dsn.c_str(), "billingfoot", nullptr};
   std::unique_ptr<PGconn, ConnectionCloser> connection(PQconnectdbParams(keys, values, 1));
   if (!connection || PQstatus(connection.get()) != CONNECTION_OK) {
-    throw InputError("PostgreSQL: cannot connect: " + (connection ? message_of(connection.get()) : std::string("out of memory")));
+    throw InputError("PostgreSQL: cannot connect: " +
+                     (connection ? message_of(connection.get()) : std::string("out of memory")));
   }
   PGconn* c = connection.get();
   run(c, "BEGIN READ ONLY", PGRES_COMMAND_OK, "starting a read-only transaction");
-  run(c, "SET LOCAL statement_timeout = " + std::to_string(timeout_seconds * 1000), PGRES_COMMAND_OK, "setting a timeout");
+  run(c, "SET LOCAL statement_timeout = " + std::to_string(timeout_seconds * 1000),
+      PGRES_COMMAND_OK, "setting a timeout");
   PgResult r = run(c, query, PGRES_TUPLES_OK, "the metric query");
   MetricRows out;
   out.origin = "PostgreSQL query";

@@ -9,6 +9,7 @@
 namespace billingfoot::model {
 
 // Throws InputError ("PostgreSQL: …") when the server cannot be reached or the query fails.
-MetricRows query_postgres(const std::string& dsn, const std::string& query, int timeout_seconds = 120);
+MetricRows query_postgres(const std::string& dsn, const std::string& query,
+                          int timeout_seconds = 120);
 
 }  // namespace billingfoot::model

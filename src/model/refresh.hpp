@@ -19,7 +19,8 @@ struct RefreshOutcome {
 
 // Recomputes what is out of date (everything with force). Throws UsageError for rules that do
 // not fit the data and AllocationError when the totals check fails; tables stay as they were.
-RefreshOutcome refresh_models(warehouse::Warehouse& warehouse, const config::ModelConfig& model, bool force = false);
+RefreshOutcome refresh_models(warehouse::Warehouse& warehouse, const config::ModelConfig& model,
+                              bool force = false);
 
 // True when refresh_models would do nothing (works on a read-only warehouse).
 bool models_current(warehouse::Warehouse& warehouse, const config::ModelConfig& model);

@@ -13,20 +13,26 @@ using common::quote_ident;
 using common::quote_literal;
 using config::Condition;
 
-RuleSql::RuleSql(warehouse::Connection& connection, const std::string& table, const config::AllocationConfig& allocation)
+RuleSql::RuleSql(warehouse::Connection& connection, const std::string& table,
+                 const config::AllocationConfig& allocation)
     : allocation_(allocation), table_(table) {
-  auto q = connection.prepare("SELECT column_name FROM information_schema.columns WHERE table_name = ?");
+  auto q =
+      connection.prepare("SELECT column_name FROM information_schema.columns WHERE table_name = ?");
   warehouse::Result r = q.bind(1, table).execute();
-  for (size_t i = 0; i < r.row_count(); ++i) columns_[common::to_lower(r.text(i, 0))] = r.text(i, 0);
+  for (size_t i = 0; i < r.row_count(); ++i)
+    columns_[common::to_lower(r.text(i, 0))] = r.text(i, 0);
 }
 
-bool RuleSql::has_column(const std::string& name) const { return columns_.count(common::to_lower(name)) > 0; }
+bool RuleSql::has_column(const std::string& name) const {
+  return columns_.count(common::to_lower(name)) > 0;
+}
 
 std::string RuleSql::column(const std::string& name, const std::string& where) const {
   auto it = columns_.find(common::to_lower(name));
   if (it == columns_.end()) {
-    throw UsageError(where + ": '" + name + "' is neither a column of " + table_ +
-                     " (e.g. ServiceName, SubAccountId, x_SourceName), tag:KEY, nor an allocation dimension");
+    throw UsageError(
+        where + ": '" + name + "' is neither a column of " + table_ +
+        " (e.g. ServiceName, SubAccountId, x_SourceName), tag:KEY, nor an allocation dimension");
   }
   return quote_ident(it->second);
 }
@@ -47,7 +53,8 @@ std::string apply_case(const std::string& value, const std::string& letter_case)
 
 namespace {
 
-std::vector<std::string> spellings_of(const config::AllocationConfig& allocation, const std::string& key) {
+std::vector<std::string> spellings_of(const config::AllocationConfig& allocation,
+                                      const std::string& key) {
   std::vector<std::string> spellings = {key};
   for (const auto& [canonical, aliases] : allocation.tag_aliases) {
     if (canonical == key) spellings.insert(spellings.end(), aliases.begin(), aliases.end());
@@ -66,7 +73,8 @@ std::string json_path(const std::string& key) {
 
 }  // namespace
 
-std::string RuleSql::tag_relation(const std::string& relation, const std::vector<std::string>& keys) const {
+std::string RuleSql::tag_relation(const std::string& relation,
+                                  const std::vector<std::string>& keys) const {
   if (keys.empty()) return relation;
   // One json_extract_string with a list of paths parses each row's Tags once for all keys; its
   // list gets a projection of its own so the cleaning expressions read it, not re-parse.
@@ -78,23 +86,28 @@ std::string RuleSql::tag_relation(const std::string& relation, const std::vector
   }
   std::vector<std::string> literals;
   for (const auto& p : paths) literals.push_back(quote_literal(json_path(p)));
-  std::string out = "(SELECT *, json_extract_string(Tags, [" + common::join(literals, ", ") + "]) AS __tags FROM " +
-                    relation + ")";
+  std::string out = "(SELECT *, json_extract_string(Tags, [" + common::join(literals, ", ") +
+                    "]) AS __tags FROM " + relation + ")";
   std::vector<std::string> values;
   for (size_t i = 0; i < keys.size(); ++i) {
-    values.push_back(tag_value(keys[i], [&](const std::string& spelling) {
-                       size_t index = std::find(paths.begin(), paths.end(), spelling) - paths.begin();
-                       return "__tags[" + std::to_string(index + 1) + "]";
-                     }) +
+    values.push_back(tag_value(keys[i],
+                               [&](const std::string& spelling) {
+                                 size_t index = std::find(paths.begin(), paths.end(), spelling) -
+                                                paths.begin();
+                                 return "__tags[" + std::to_string(index + 1) + "]";
+                               }) +
                      " AS " + tag_column(i));
   }
   return "(SELECT * EXCLUDE (__tags), " + common::join(values, ", ") + " FROM " + out + ")";
 }
 
-std::string RuleSql::tag_value(const std::string& key, const std::function<std::string(const std::string&)>& lookup) const {
+std::string RuleSql::tag_value(const std::string& key,
+                               const std::function<std::string(const std::string&)>& lookup) const {
   std::vector<std::string> lookups;
-  for (const auto& s : spellings_of(allocation_, key)) lookups.push_back(lookup ? lookup(s) : warehouse::tag_lookup(s));
-  std::string value = lookups.size() == 1 ? lookups[0] : "coalesce(" + common::join(lookups, ", ") + ")";
+  for (const auto& s : spellings_of(allocation_, key))
+    lookups.push_back(lookup ? lookup(s) : warehouse::tag_lookup(s));
+  std::string value =
+      lookups.size() == 1 ? lookups[0] : "coalesce(" + common::join(lookups, ", ") + ")";
   auto rules = allocation_.tag_values.find(key);
   if (rules != allocation_.tag_values.end()) {
     const config::TagValueRules& r = rules->second;
@@ -113,7 +126,8 @@ std::string RuleSql::tag_value(const std::string& key, const std::function<std::
   return "nullif(" + value + ", '')";
 }
 
-std::vector<std::string> RuleSql::tag_keys(const std::vector<const std::vector<Condition>*>& condition_lists) const {
+std::vector<std::string> RuleSql::tag_keys(
+    const std::vector<const std::vector<Condition>*>& condition_lists) const {
   std::vector<std::string> keys;
   for (const auto* list : condition_lists) {
     for (const auto& c : *list) {
@@ -125,7 +139,9 @@ std::vector<std::string> RuleSql::tag_keys(const std::vector<const std::vector<C
   return keys;
 }
 
-std::string RuleSql::tag_column(size_t index) { return "__tag_" + std::to_string(index); }
+std::string RuleSql::tag_column(size_t index) {
+  return "__tag_" + std::to_string(index);
+}
 
 void RuleSql::precompute_tags(const std::vector<std::string>& keys) {
   precomputed_.clear();
@@ -180,12 +196,13 @@ std::string RuleSql::rule_value(const config::AllocationRule& rule) const {
   std::vector<std::string> parts;
   std::string literal;
   size_t pos = 0;
-  for (auto it = std::sregex_iterator(rule.value.begin(), rule.value.end(), capture); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(rule.value.begin(), rule.value.end(), capture);
+       it != std::sregex_iterator(); ++it) {
     literal += rule.value.substr(pos, it->position() - pos);
     if (!literal.empty()) parts.push_back(quote_literal(literal));
     literal.clear();
-    parts.push_back("regexp_extract(" + subject(*regex) + ", " + quote_literal(regex->values.at(0)) + ", " +
-                    (*it)[1].str() + ")");
+    parts.push_back("regexp_extract(" + subject(*regex) + ", " +
+                    quote_literal(regex->values.at(0)) + ", " + (*it)[1].str() + ")");
     pos = it->position() + it->length();
   }
   literal += rule.value.substr(pos);
@@ -200,7 +217,8 @@ std::string RuleSql::dimension_case(const config::Dimension& dimension) const {
     std::string when = all_of(rule.match);
     // A captured value can come out empty (optional group, empty tag): then the rule does not
     // match and the next one is tried.
-    if (value.starts_with("regexp_extract") || value.starts_with("concat")) when += " AND nullif(" + value + ", '') IS NOT NULL";
+    if (value.starts_with("regexp_extract") || value.starts_with("concat"))
+      when += " AND nullif(" + value + ", '') IS NOT NULL";
     sql += " WHEN " + when + " THEN " + value;
   }
   return sql + " ELSE " + quote_literal(dimension.default_value) + " END";

@@ -16,20 +16,23 @@ class RuleSql {
  public:
   // `table` is the relation the expressions read (its columns are looked up once);
   // `allocation` gives tag aliases, value cleaning and the dimension names.
-  RuleSql(warehouse::Connection& connection, const std::string& table, const config::AllocationConfig& allocation);
+  RuleSql(warehouse::Connection& connection, const std::string& table,
+          const config::AllocationConfig& allocation);
 
   // The cleaned value of a canonical tag key: aliases tried in order, then trim, case and
   // value aliases; NULL when absent or empty. `lookup` gives the SQL of one spelling's raw
   // value (default: a JSON lookup in Tags).
-  std::string tag_value(const std::string& key,
-                        const std::function<std::string(const std::string&)>& lookup = nullptr) const;
+  std::string tag_value(
+      const std::string& key,
+      const std::function<std::string(const std::string&)>& lookup = nullptr) const;
   // `relation` with a column tag_column(i) holding tag_value(keys[i]) added, parsing each
   // row's Tags once.
   std::string tag_relation(const std::string& relation, const std::vector<std::string>& keys) const;
 
   // Tag keys used by conditions, in first-use order; tag_column(key) names the column a
   // projection of tag_value(key) gets when tags are precomputed (see precompute_tags).
-  std::vector<std::string> tag_keys(const std::vector<const std::vector<config::Condition>*>& condition_lists) const;
+  std::vector<std::string> tag_keys(
+      const std::vector<const std::vector<config::Condition>*>& condition_lists) const;
   static std::string tag_column(size_t index);
   // From now on tag:KEY reads the precomputed column instead of parsing Tags again.
   void precompute_tags(const std::vector<std::string>& keys);

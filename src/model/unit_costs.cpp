@@ -21,8 +21,8 @@ std::string cost_column(const std::string& cost) {
 }
 
 // One row per period: period, cost (exact text, NULL when no cost), metric (NULL when none).
-warehouse::Result series(warehouse::Connection& con, const config::ModelConfig& model, const config::UnitCostConfig& u,
-                         const std::string& cost_table) {
+warehouse::Result series(warehouse::Connection& con, const config::ModelConfig& model,
+                         const config::UnitCostConfig& u, const std::string& cost_table) {
   RuleSql rules(con, cost_table, model.allocation);
   std::string grain = quote_literal(u.grain);
   std::string metric_filter = "metric = " + quote_literal(u.metric);
@@ -35,30 +35,40 @@ warehouse::Result series(warehouse::Connection& con, const config::ModelConfig& 
   }
   const config::MetricConfig& metric = *model.find_metric(u.metric);
   return con.query(
-      "WITH cost AS (SELECT CAST(date_trunc(" + grain + ", ChargePeriodStart) AS DATE) AS period_start, sum(" +
-          quote_ident(cost_column(u.cost)) + ") AS cost FROM " + quote_ident(cost_table) + " WHERE " +
-          rules.all_of(u.cost_filter) + " GROUP BY 1), " +
+      "WITH cost AS (SELECT CAST(date_trunc(" + grain +
+          ", ChargePeriodStart) AS DATE) AS period_start, sum(" + quote_ident(cost_column(u.cost)) +
+          ") AS cost FROM " + quote_ident(cost_table) + " WHERE " + rules.all_of(u.cost_filter) +
+          " GROUP BY 1), " +
           // Dimension values of one date add up first; the dates of a period then combine with
           // the metric's own aggregate (sum for orders, avg for daily active users…).
-          "daily AS (SELECT date, sum(value) AS value FROM business_metrics WHERE " + metric_filter +
-          " GROUP BY date), metric AS (SELECT CAST(date_trunc(" + grain + ", date) AS DATE) AS period_start, CAST(" +
-          metric.aggregate + "(value) AS DECIMAL(38,10)) AS metric_value FROM daily GROUP BY 1) " +
-          "SELECT CAST(coalesce(c.period_start, m.period_start) AS VARCHAR) AS period_start, c.cost, m.metric_value FROM cost c "
+          "daily AS (SELECT date, sum(value) AS value FROM business_metrics WHERE " +
+          metric_filter + " GROUP BY date), metric AS (SELECT CAST(date_trunc(" + grain +
+          ", date) AS DATE) AS period_start, CAST(" + metric.aggregate +
+          "(value) AS DECIMAL(38,10)) AS metric_value FROM daily GROUP BY 1) " +
+          "SELECT CAST(coalesce(c.period_start, m.period_start) AS VARCHAR) AS period_start, "
+          "c.cost, m.metric_value FROM cost c "
           "FULL OUTER JOIN metric m ON c.period_start = m.period_start ORDER BY 1",
       "computing unit cost " + u.name);
 }
 
 }  // namespace
 
-int64_t compute_unit_costs(warehouse::Connection& con, const config::ModelConfig& model, const std::string& cost_table) {
+int64_t compute_unit_costs(warehouse::Connection& con, const config::ModelConfig& model,
+                           const std::string& cost_table) {
   warehouse::Transaction tx(con);
   con.execute("DELETE FROM unit_costs");
   auto insert = con.prepare(
-      "INSERT INTO unit_costs (name, period_start, cost, metric_value, unit_cost, cost_change, metric_change, "
-      "marginal_unit_cost) VALUES (?, CAST(? AS DATE), CAST(? AS DECIMAL(38,10)), CAST(? AS DECIMAL(38,10)), CAST(? AS "
-      "DECIMAL(38,10)), CAST(? AS DECIMAL(38,10)), CAST(? AS DECIMAL(38,10)), CAST(? AS DECIMAL(38,10)))");
+      "INSERT INTO unit_costs (name, period_start, cost, metric_value, unit_cost, cost_change, "
+      "metric_change, "
+      "marginal_unit_cost) VALUES (?, CAST(? AS DATE), CAST(? AS DECIMAL(38,10)), CAST(? AS "
+      "DECIMAL(38,10)), CAST(? AS "
+      "DECIMAL(38,10)), CAST(? AS DECIMAL(38,10)), CAST(? AS DECIMAL(38,10)), CAST(? AS "
+      "DECIMAL(38,10)))");
   auto bind_units = [&insert](size_t index, const std::optional<__int128>& units) {
-    if (units) insert.bind(index, common::format_decimal(*units)); else insert.bind_null(index);
+    if (units)
+      insert.bind(index, common::format_decimal(*units));
+    else
+      insert.bind_null(index);
   };
   int64_t written = 0;
   for (const auto& u : model.unit_costs) {

@@ -3,9 +3,8 @@
 // against sums computed here from the CSV.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "support/cli.hpp"
 
@@ -28,14 +27,16 @@ TEST(SampleAllocation, BusinessUnitAndEnvironmentWithUntaggedSpendVisible) {
     __int128 cost = bt::parse_decimal_e10(rows[i][cost_col]);
     total += cost;
     nlohmann::json tags = nlohmann::json::object();
-    if (rows[i][tags_col] != "NULL" && !rows[i][tags_col].empty()) tags = nlohmann::json::parse(rows[i][tags_col]);
+    if (rows[i][tags_col] != "NULL" && !rows[i][tags_col].empty())
+      tags = nlohmann::json::parse(rows[i][tags_col]);
     std::string unit = tags.contains("business_unit") && tags["business_unit"].is_string() &&
                                !tags["business_unit"].get<std::string>().empty()
                            ? tags["business_unit"].get<std::string>()
                            : "unallocated";
     std::string env = "unknown";
     for (const char* key : {"environment", "env"}) {
-      if (env == "unknown" && tags.contains(key) && tags[key].is_string() && !tags[key].get<std::string>().empty()) {
+      if (env == "unknown" && tags.contains(key) && tags[key].is_string() &&
+          !tags[key].get<std::string>().empty()) {
         env = tags[key].get<std::string>();
         for (auto& ch : env) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       }
@@ -46,35 +47,47 @@ TEST(SampleAllocation, BusinessUnitAndEnvironmentWithUntaggedSpendVisible) {
   ASSERT_GT(by_unit["unallocated"], 0);
 
   bt::TempDir dir;
-  bt::write_file(dir / "billingfoot.yaml", "sources:\n  - {name: sample, type: focus, location: " + sample.string() +
-                                               "}\n"
-                                               "allocation:\n"
-                                               "  tag_aliases: {environment: [env]}\n"
-                                               "  tag_values: {environment: {case: lower}}\n"
-                                               "  dimensions:\n"
-                                               "    - name: business_unit\n"
-                                               "      rules: [{match: {\"tag:business_unit\": {regex: \"^(.+)$\"}}, value: \"$1\"}]\n"
-                                               "    - name: environment\n"
-                                               "      default: unknown\n"
-                                               "      rules: [{match: {\"tag:environment\": {regex: \"^(.+)$\"}}, value: \"$1\"}]\n");
+  bt::write_file(
+      dir / "billingfoot.yaml",
+      "sources:\n  - {name: sample, type: focus, location: " + sample.string() +
+          "}\n"
+          "allocation:\n"
+          "  tag_aliases: {environment: [env]}\n"
+          "  tag_values: {environment: {case: lower}}\n"
+          "  dimensions:\n"
+          "    - name: business_unit\n"
+          "      rules: [{match: {\"tag:business_unit\": {regex: \"^(.+)$\"}}, value: \"$1\"}]\n"
+          "    - name: environment\n"
+          "      default: unknown\n"
+          "      rules: [{match: {\"tag:environment\": {regex: \"^(.+)$\"}}, value: \"$1\"}]\n");
   auto sync = bt::run_cli({"sync"}, {}, dir.path());
   ASSERT_EQ(sync.status, 0) << sync.out << sync.err;
   EXPECT_NE(sync.out.find("allocation  1000 rows, 2 dimensions"), std::string::npos) << sync.out;
 
-  for (const auto& [dim, expected] : {std::pair{std::string("business_unit"), by_unit}, {"environment", by_env}}) {
+  for (const auto& [dim, expected] :
+       {std::pair{std::string("business_unit"), by_unit}, {"environment", by_env}}) {
     auto r = bt::run_cli({"report", "--by", dim, "--format", "csv"}, {}, dir.path());
     ASSERT_EQ(r.status, 0) << r.err;
     auto out = bt::parse_csv(r.out);
     std::map<std::string, __int128> seen;
     for (size_t i = 1; i < out.size(); ++i) seen[out[i][0]] = bt::parse_decimal_e10(out[i][1]);
     ASSERT_EQ(seen.size(), expected.size()) << r.out;
-    for (const auto& [value, cost] : expected) EXPECT_EQ(bt::format_e10(seen[value]), bt::format_e10(cost)) << dim << "=" << value;
+    for (const auto& [value, cost] : expected)
+      EXPECT_EQ(bt::format_e10(seen[value]), bt::format_e10(cost)) << dim << "=" << value;
   }
-  auto u = bt::run_cli({"report", "--by", "business_unit", "--show-unallocated", "--format", "json"}, {}, dir.path());
+  auto u =
+      bt::run_cli({"report", "--by", "business_unit", "--show-unallocated", "--format", "json"}, {},
+                  dir.path());
   ASSERT_EQ(u.status, 0) << u.err;
   auto j = nlohmann::json::parse(u.out);
   EXPECT_EQ(j["unallocated"]["value"], "unallocated");
-  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(j["unallocated"]["cost"].dump())), bt::format_e10(by_unit["unallocated"]));
-  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(j["total"]["cost"].dump())), bt::format_e10(total));
-  EXPECT_EQ(bt::query_scalar(dir.path(), "SELECT count(*) FROM cost_allocated WHERE business_unit IS NULL OR environment IS NULL"), "0");
+  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(j["unallocated"]["cost"].dump())),
+            bt::format_e10(by_unit["unallocated"]));
+  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(j["total"]["cost"].dump())),
+            bt::format_e10(total));
+  EXPECT_EQ(
+      bt::query_scalar(
+          dir.path(),
+          "SELECT count(*) FROM cost_allocated WHERE business_unit IS NULL OR environment IS NULL"),
+      "0");
 }

@@ -46,7 +46,8 @@ pid_t spawn_as_postgres(const std::vector<std::string>& args, const fs::path& lo
       dup2(fileno(out), 1);
       dup2(fileno(out), 2);
     }
-    std::vector<std::string> full = {"setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"};
+    std::vector<std::string> full = {"setpriv", "--reuid=postgres", "--regid=postgres",
+                                     "--init-groups", "--"};
     full.insert(full.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : full) argv.push_back(a.data());
@@ -57,37 +58,46 @@ pid_t spawn_as_postgres(const std::vector<std::string>& args, const fs::path& lo
   return pid;
 }
 
-std::string read_log(const fs::path& log) { return read_file(log); }
+std::string read_log(const fs::path& log) {
+  return read_file(log);
+}
 
 }  // namespace
 
-bool PostgresServer::available() { return fs::exists(kBin / "postgres") && getpwnam("postgres") != nullptr; }
+bool PostgresServer::available() {
+  return fs::exists(kBin / "postgres") && getpwnam("postgres") != nullptr;
+}
 
 PostgresServer::PostgresServer() {
   const passwd* pg = getpwnam("postgres");
   if (!pg) throw std::runtime_error("no postgres system user: install Debian's postgresql package");
   // The postgres user must reach its folders: the temp folder is made traversable, the data
   // and socket folders are its own.
-  fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(dir_.path(),
+                  fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   fs::path data = dir_ / "data", sockets = dir_ / "run", log = dir_ / "postgres.log";
   for (const auto& p : {data, sockets}) {
     fs::create_directories(p);
-    if (chown(p.c_str(), pg->pw_uid, pg->pw_gid) != 0) throw std::runtime_error("cannot chown " + p.string());
+    if (chown(p.c_str(), pg->pw_uid, pg->pw_gid) != 0)
+      throw std::runtime_error("cannot chown " + p.string());
   }
   write_file(log, "");
-  if (chown(log.c_str(), pg->pw_uid, pg->pw_gid) != 0) throw std::runtime_error("cannot chown " + log.string());
+  if (chown(log.c_str(), pg->pw_uid, pg->pw_gid) != 0)
+    throw std::runtime_error("cannot chown " + log.string());
 
-  pid_t init = spawn_as_postgres({(kBin / "initdb").string(), "-D", data.string(), "-U", "postgres", "--auth=trust",
-                                  "-E", "UTF8", "--no-sync", "--no-instructions"},
+  pid_t init = spawn_as_postgres({(kBin / "initdb").string(), "-D", data.string(), "-U", "postgres",
+                                  "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"},
                                  log);
   int status = 0;
   waitpid(init, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("initdb failed:\n" + read_log(log));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("initdb failed:\n" + read_log(log));
 
   port_ = free_port();
-  pid_ = spawn_as_postgres({(kBin / "postgres").string(), "-D", data.string(), "-p", std::to_string(port_), "-k",
-                            sockets.string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"},
-                           log);
+  pid_ = spawn_as_postgres(
+      {(kBin / "postgres").string(), "-D", data.string(), "-p", std::to_string(port_), "-k",
+       sockets.string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"},
+      log);
   for (int i = 0; i < 300; ++i) {
     PGconn* c = PQconnectdb(dsn().c_str());
     bool ok = PQstatus(c) == CONNECTION_OK;
@@ -103,7 +113,9 @@ PostgresServer::PostgresServer() {
   throw std::runtime_error("postgres did not accept connections within 30 s:\n" + read_log(log));
 }
 
-PostgresServer::~PostgresServer() { stop(); }
+PostgresServer::~PostgresServer() {
+  stop();
+}
 
 std::string PostgresServer::dsn() const {
   return "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=postgres";

@@ -2,11 +2,11 @@
 // (`\copy (SELECT …) TO … CSV HEADER` from PostgreSQL): daily active users per product, daily
 // shop orders and hosted sites per month. They follow the same activity curves as the
 // infrastructure that serves them, so unit costs come out stable with realistic wobble.
+#include "app/demo/business_metrics.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
-
-#include "app/demo/business_metrics.hpp"
 
 namespace billingfoot::app::demo {
 
@@ -18,12 +18,14 @@ struct Series {
   double base;                // on a weekday of the first month
 };
 
-GeneratedFile daily_csv(const Company& company, std::string path, const std::vector<Series>& series) {
+GeneratedFile daily_csv(const Company& company, std::string path,
+                        const std::vector<Series>& series) {
   GeneratedFile file{std::move(path), "date,product,value\n", 0};
   company.timeline().for_each_day([&](Day day) {
     for (const auto& s : series) {
       double value = std::round(s.base * company.activity(s.workload, kTraffic, day));
-      file.content += fmt::format("{},{},{}\n", iso_date(day), s.product, static_cast<int64_t>(value));
+      file.content +=
+          fmt::format("{},{},{}\n", iso_date(day), s.product, static_cast<int64_t>(value));
       ++file.rows;
     }
   });
@@ -39,15 +41,17 @@ std::vector<GeneratedFile> generate_business_metrics(const Company& company) {
                              {"web-hosting", "aws/ec2/hosting-web-eu", 52300},
                              {"email", "aws/ec2/mail-mx", 31700},
                              {"domains", "metrics/users/domains", 8900}}));
-  files.push_back(daily_csv(company, "metrics/orders.csv", {{"shop-builder", "aws/ec2/shop-workers", 26500}}));
+  files.push_back(
+      daily_csv(company, "metrics/orders.csv", {{"shop-builder", "aws/ec2/shop-workers", 26500}}));
   GeneratedFile sites{"metrics/hosted_sites.csv", "date,product,value\n", 0};
-  company.timeline().for_each_day([](Day) {},
-                                  [&](Day month) {
-                                    double n = 212000 * company.activity("metrics/hosted-sites", kSteady, month);
-                                    sites.content += fmt::format("{},web-hosting,{}\n", iso_date(month),
-                                                                 static_cast<int64_t>(std::round(n)));
-                                    ++sites.rows;
-                                  });
+  company.timeline().for_each_day(
+      [](Day) {},
+      [&](Day month) {
+        double n = 212000 * company.activity("metrics/hosted-sites", kSteady, month);
+        sites.content += fmt::format("{},web-hosting,{}\n", iso_date(month),
+                                     static_cast<int64_t>(std::round(n)));
+        ++sites.rows;
+      });
   files.push_back(std::move(sites));
   return files;
 }

@@ -62,26 +62,36 @@ unit_costs:
 
 TEST(ModelConfig, ErrorsNameLineColumnAndKey) {
   EXPECT_EQ(error_of("allocation:\n  dimensions:\n    - name: team\n      rulez: []\n"),
-            "billingfoot.yaml:4:7: allocation.dimensions[0].rulez: unknown key (known keys: default, name, rules)");
-  EXPECT_NE(error_of("allocation:\n  dimensions:\n    - name: a\n      rules: [{match: {b: x}, value: y}]\n    - name: b\n")
-                .find("allocation.dimensions[0].rules[0].match.b: a rule may use only dimensions defined before"),
+            "billingfoot.yaml:4:7: allocation.dimensions[0].rulez: unknown key (known keys: "
+            "default, name, rules)");
+  EXPECT_NE(error_of("allocation:\n  dimensions:\n    - name: a\n      rules: [{match: {b: x}, "
+                     "value: y}]\n    - name: b\n")
+                .find("allocation.dimensions[0].rules[0].match.b: a rule may use only dimensions "
+                      "defined before"),
             std::string::npos);
-  EXPECT_NE(error_of("allocation:\n  dimensions:\n    - name: t\n      rules: [{match: {X: x}, value: \"$1\"}]\n")
+  EXPECT_NE(error_of("allocation:\n  dimensions:\n    - name: t\n      rules: [{match: {X: x}, "
+                     "value: \"$1\"}]\n")
                 .find("uses $N but the rule has no regex"),
             std::string::npos);
-  EXPECT_NE(error_of("allocation:\n  dimensions: [{name: t}]\n  shared:\n    - {name: s, match: {t: x}, split_by: t, "
-                     "method: fixed, weights: {a: 0.6, b: 0.3}}\n")
-                .find("billingfoot.yaml:4:69: allocation.shared[0].weights: weights must add up to 1"),
-            std::string::npos);
-  EXPECT_NE(error_of("allocation:\n  dimensions: [{name: t}]\n  shared: [{name: s, match: {t: x}, split_by: team, method: even}]\n")
+  EXPECT_NE(
+      error_of("allocation:\n  dimensions: [{name: t}]\n  shared:\n    - {name: s, match: {t: x}, "
+               "split_by: t, "
+               "method: fixed, weights: {a: 0.6, b: 0.3}}\n")
+          .find("billingfoot.yaml:4:69: allocation.shared[0].weights: weights must add up to 1"),
+      std::string::npos);
+  EXPECT_NE(error_of("allocation:\n  dimensions: [{name: t}]\n  shared: [{name: s, match: {t: x}, "
+                     "split_by: team, method: even}]\n")
                 .find("'team' is not a dimension"),
             std::string::npos);
-  EXPECT_NE(error_of("metrics:\n  - {name: m, csv: a.csv, http: {url: \"http://x\"}}\n").find("exactly one of csv, postgres, http"),
+  EXPECT_NE(error_of("metrics:\n  - {name: m, csv: a.csv, http: {url: \"http://x\"}}\n")
+                .find("exactly one of csv, postgres, http"),
             std::string::npos);
-  EXPECT_NE(error_of("metrics:\n  - {name: m, csv: a.csv}\nunit_costs:\n  - {name: u, metric: nope}\n")
-                .find("billingfoot.yaml:4:23: unit_costs[0].metric: no metric named 'nope'"),
-            std::string::npos);
-  EXPECT_NE(error_of("metrics:\n  - {name: m, grain: month, csv: a.csv}\nunit_costs:\n  - {name: u, metric: m, grain: day}\n")
+  EXPECT_NE(
+      error_of("metrics:\n  - {name: m, csv: a.csv}\nunit_costs:\n  - {name: u, metric: nope}\n")
+          .find("billingfoot.yaml:4:23: unit_costs[0].metric: no metric named 'nope'"),
+      std::string::npos);
+  EXPECT_NE(error_of("metrics:\n  - {name: m, grain: month, csv: a.csv}\nunit_costs:\n  - {name: "
+                     "u, metric: m, grain: day}\n")
                 .find("metric m is monthly"),
             std::string::npos);
 }
