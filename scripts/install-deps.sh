@@ -10,6 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libpugixml-dev libzip-dev     # S3 listings (XML), ZIP-compressed AWS CUR files
   python3 gzip                  # fake API servers in tests; gzip fixtures
+  libpq-dev postgresql          # business metrics from PostgreSQL; a real server in tests
 )
 
 missing=()

@@ -51,6 +51,23 @@ CREATE TABLE source_state (
   updated_at TIMESTAMP NOT NULL,
   PRIMARY KEY (source, key)
 );)"},
+      {2, "business_metrics and unit_costs (cost_allocated is rebuilt by allocation)",
+       R"(CREATE TABLE business_metrics (
+  metric VARCHAR NOT NULL,
+  date DATE NOT NULL,                  -- first day of the period at the metric's grain
+  value DECIMAL(38,10) NOT NULL
+  -- one VARCHAR column per dimension (product, region, …) is added by the first load using it
+);
+CREATE TABLE unit_costs (
+  name VARCHAR NOT NULL,
+  period_start DATE NOT NULL,
+  cost DECIMAL(38,10) NOT NULL,
+  metric_value DECIMAL(38,10),         -- NULL: the metric has no value for the period
+  unit_cost DECIMAL(38,10),            -- cost × per / metric_value; NULL when metric is 0 or NULL
+  cost_change DECIMAL(38,10),          -- since the previous period of the series
+  metric_change DECIMAL(38,10),
+  marginal_unit_cost DECIMAL(38,10)    -- cost_change × per / metric_change
+);)"},
       {7, "runs: one row per sync of a source",
        R"(CREATE TABLE runs (
   run_id VARCHAR PRIMARY KEY,

@@ -37,6 +37,13 @@ bool sync_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
                     const std::vector<const config::SourceConfig*>& selected, const sources::SyncOptions& options);
 std::vector<const config::SourceConfig*> all_sources(const config::Config& cfg);
 
+// After a sync: loads the business metrics (when `with_metrics`), then brings allocation and
+// unit costs up to date, printing one line per step; false when any step failed.
+bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh, bool with_metrics);
+// Before reading: recomputes allocation / unit costs when rules or data changed since they
+// were computed (opens the warehouse for writing only then).
+void ensure_models_current(const config::Config& cfg);
+
 // Each adds its subcommand to `app`; when chosen, `action` is set to run it.
 void add_init_command(CLI::App& app, Globals& globals, Action& action);
 void add_sync_command(CLI::App& app, Globals& globals, Action& action);

@@ -57,8 +57,9 @@ void print_generated(const demo::DemoCompany& company, const demo::WriteSummary&
 }
 
 void print_breakdown(warehouse::Connection& con, const std::string& by, const std::string& month,
-                     const std::string& currency) {
+                     const std::string& currency, const std::string& table = "focus_costs") {
   warehouse::CostQuery query;
+  query.table = table;
   query.group_by = {by};
   query.from = query.to = month;
   warehouse::CostBreakdown breakdown = warehouse::query_costs(con, query);
@@ -86,12 +87,18 @@ int run_demo(const DemoArgs& args) {
   started = std::chrono::steady_clock::now();
   auto wh = open_warehouse(cfg);
   bool ok = sync_and_print(cfg, wh, all_sources(cfg), {});
+  ok = update_models_and_print(cfg, wh, true) && ok;
   std::cout << fmt::format("synced in {:.1f} s\n\n", seconds_since(started));
   if (!ok) return 1;
 
   std::string last_month = demo::month_key(demo::add_months(as_of, -1));
   print_breakdown(wh.connection(), "ProviderName", last_month, cfg.currency);
   print_breakdown(wh.connection(), "ServiceName", last_month, cfg.currency);
+  if (cfg.model.allocation.configured) print_breakdown(wh.connection(), "team", last_month, cfg.currency, "cost_allocated");
+  if (!cfg.model.unit_costs.empty()) {
+    std::cout << "Unit costs: billingfoot --config " << cfg.file.string() << " report --unit "
+              << cfg.model.unit_costs.front().name << "\n";
+  }
   std::cout << "Explore: billingfoot --config " << cfg.file.string()
             << " report --by ServiceName --granularity month\n";
   std::cout << "Dashboard: http://" << args.listen

@@ -56,7 +56,9 @@ int run_sync(const Globals& globals, const SyncArgs& args) {
 
   auto wh = open_warehouse(cfg);
   bool ok = sync_and_print(cfg, wh, selected, {{args.from, args.to}, args.full});
-  return ok ? 0 : 1;
+  // Metrics are fetched on a full sync only: `--source X` means "only X".
+  bool models_ok = update_models_and_print(cfg, wh, args.sources.empty());
+  return ok && models_ok ? 0 : 1;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/errors.hpp"
+#include "config/yaml_checks.hpp"
 
 namespace billingfoot::config {
 
@@ -17,8 +18,6 @@ std::string Origin::describe() const {
   if (!key.empty()) out += ": " + key;
   return out;
 }
-
-namespace {
 
 Origin origin_of(const YAML::Node& node, const fs::path& file, const std::string& key) {
   Origin o{file, 0, 0, key};
@@ -48,6 +47,8 @@ const char* kind_name(const YAML::Node& n) {
   }
 }
 
+namespace {
+
 // Expands ${VAR} in every scalar of the tree, in place (marks are kept for messages).
 void expand_tree(YAML::Node node, const fs::path& file, const std::string& path) {
   if (node.IsScalar()) {
@@ -62,6 +63,8 @@ void expand_tree(YAML::Node node, const fs::path& file, const std::string& path)
     }
   }
 }
+
+}  // namespace
 
 void check_keys(const YAML::Node& map, const std::set<std::string>& allowed, const fs::path& file,
                 const std::string& path) {
@@ -80,6 +83,8 @@ std::string scalar(const YAML::Node& node, const fs::path& file, const std::stri
   if (!node.IsScalar()) fail(origin_of(node, file, key), std::string("must be a value, not ") + kind_name(node));
   return node.Scalar();
 }
+
+namespace {
 
 const std::set<std::string> kTopLevelKeys = {
     "data_dir", "warehouse", "currency", "sources", "allocation", "metrics", "unit_costs",
@@ -186,6 +191,7 @@ Config parse(const std::string& text, const fs::path& file_in) {
   cfg.allocation = root["allocation"];
   cfg.metrics = root["metrics"];
   cfg.unit_costs = root["unit_costs"];
+  cfg.model = parse_model_config(root, cfg);
   cfg.budgets = root["budgets"];
   cfg.alerts = root["alerts"];
   cfg.server = root["server"];

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "config/model_config.hpp"
+
 namespace billingfoot::config {
 
 // Where a value came from, for error messages.
@@ -45,6 +47,7 @@ struct Config {
   std::vector<SourceConfig> sources;
   // Sections owned by later layers (allocation, metrics, …): kept as parsed YAML.
   YAML::Node allocation, metrics, unit_costs, budgets, alerts, server, anomalies;
+  ModelConfig model;  // allocation, metrics and unit_costs, parsed and checked
   YAML::Node root;
 
   std::filesystem::path resolve_path(const std::string& path) const;

@@ -37,16 +37,20 @@ std::string end_of(const std::string& date) {
 
 }  // namespace
 
+std::string tag_lookup(const std::string& key) {
+  std::string escaped;
+  for (char c : key) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return "json_extract_string(Tags, " + quote_literal("$.\"" + escaped + "\"") + ")";
+}
+
 std::string dimension_expression(Connection& connection, const std::string& table, const std::string& dimension) {
   if (dimension.starts_with("tag:")) {
     std::string key = dimension.substr(4);
     if (key.empty()) throw UsageError("tag: needs a key, e.g. --by tag:team");
-    std::string escaped;
-    for (char c : key) {
-      if (c == '"' || c == '\\') escaped += '\\';
-      escaped += c;
-    }
-    return "coalesce(json_extract_string(Tags, " + quote_literal("$.\"" + escaped + "\"") + "), '(untagged)')";
+    return "coalesce(" + tag_lookup(key) + ", '(untagged)')";
   }
   auto q = connection.prepare(
       "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND lower(column_name) = lower(?)");
@@ -73,6 +77,9 @@ CostBreakdown query_costs(Connection& connection, const CostQuery& query) {
     group.push_back(std::to_string(select.size()));
   }
   std::string where = "WHERE true";
+  for (const auto& [dim, value] : query.where_equals) {
+    where += " AND " + dimension_expression(connection, query.table, dim) + " = " + quote_literal(value);
+  }
   if (query.from) where += " AND ChargePeriodStart >= " + start_of(*query.from, "--from");
   if (query.to) where += " AND ChargePeriodStart < " + end_of(*query.to);
 

@@ -16,6 +16,7 @@ struct CostQuery {
   std::string granularity;            // "" (whole range), "day" or "month"
   std::string cost = "billed";        // billed | effective | list | contracted
   std::string table = "focus_costs";
+  std::vector<std::pair<std::string, std::string>> where_equals;  // only rows where DIM = value
 };
 
 struct CostBreakdown {
@@ -28,6 +29,9 @@ struct CostBreakdown {
 
 // Throws UsageError for an unknown dimension, cost or date.
 CostBreakdown query_costs(Connection& connection, const CostQuery& query);
+
+// The SQL expression of one tag's value in the Tags column (NULL when the key is absent).
+std::string tag_lookup(const std::string& key);
 
 // The SQL expression for one dimension (exposed for tests and other aggregate queries).
 std::string dimension_expression(Connection& connection, const std::string& table, const std::string& dimension);

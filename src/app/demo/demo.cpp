@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/demo/business_metrics.hpp"
 #include "app/demo/company.hpp"
 #include "app/demo/providers.hpp"
 #include "common/errors.hpp"
@@ -29,6 +30,7 @@ DemoCompany generate_demo(const DemoOptions& options) {
   for (const auto& p : demo_providers())
     out.providers.push_back({std::string(p.source), p.generate(company, p.folder)});
   out.config = {"billingfoot.yaml", demo_config(), 0};
+  out.business_metrics = generate_business_metrics(company);
   return out;
 }
 
@@ -43,7 +45,7 @@ std::string demo_config() {
     yaml += "  - name: " + std::string(p.source) + "\n    type: " + std::string(p.source_type) +
             "\n    location: ./" + std::string(p.folder) + "\n";
   }
-  return yaml;
+  return yaml + business_config();
 }
 
 namespace {
@@ -89,6 +91,7 @@ WriteSummary write_demo(const fs::path& dir, const DemoCompany& company) {
     for (const auto& f : p.files) put(f);
   }
   put(company.config);
+  for (const auto& f : company.business_metrics) put(f);
   for (const auto& p : demo_providers()) {
     fs::path folder = dir / p.folder;
     if (!fs::is_directory(folder)) continue;

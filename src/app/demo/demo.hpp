@@ -28,6 +28,7 @@ struct DemoCompany {
   Timeline timeline;
   std::vector<ProviderFiles> providers;
   GeneratedFile config;  // billingfoot.yaml
+  std::vector<GeneratedFile> business_metrics;  // the application database's CSV exports
 };
 
 // Deterministic: the same options give byte-identical files.

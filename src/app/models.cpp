@@ -1,0 +1,60 @@
+// The model steps that follow a sync (business metrics, allocation, unit costs), shared by
+// `sync`, `demo` and the commands that read allocated data.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "app/app.hpp"
+#include "app/output.hpp"
+#include "model/metrics.hpp"
+#include "model/refresh.hpp"
+
+namespace billingfoot::app {
+
+bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
+                             bool with_metrics) {
+  const config::ModelConfig& model = cfg.model;
+  bool ok = true;
+  if (with_metrics) {
+    size_t width = 0;
+    for (const auto& m : model.metrics) width = std::max(width, m.name.size());
+    for (const auto& result : model::load_metrics(wh, model)) {
+      if (result.error.empty()) {
+        std::cout << fmt::format("metric  {:<{}}  loaded   {:>8} rows  {:>5} periods\n",
+                                 result.metric, width, result.rows, result.periods);
+      } else {
+        std::cout << fmt::format("metric  {:<{}}  failed\n", result.metric, width);
+        std::cerr << "error: " << result.error << "\n";
+        ok = false;
+      }
+    }
+  }
+  model::RefreshOutcome outcome = model::refresh_models(wh, model);
+  if (outcome.allocation) {
+    const auto& a = *outcome.allocation;
+    std::cout << fmt::format("allocation  {} rows, {} dimensions", a.rows,
+                             model.allocation.dimensions.size());
+    if (a.shared_rows > 0)
+      std::cout << fmt::format(", {} shared rows split into {}", a.shared_rows, a.split_rows);
+    if (a.unsplit_rows > 0)
+      std::cout << fmt::format(" ({} kept: no target that month)", a.unsplit_rows);
+    std::cout << fmt::format(", totals equal: {} {} billed\n", format_money(a.billed_cost),
+                             cfg.currency);
+  }
+  if (outcome.unit_cost_rows && !model.unit_costs.empty()) {
+    std::cout << fmt::format("unit costs  {} definitions, {} periods\n", model.unit_costs.size(),
+                             *outcome.unit_cost_rows);
+  }
+  return ok;
+}
+
+void ensure_models_current(const config::Config& cfg) {
+  {
+    auto wh = open_warehouse(cfg, Access::ReadOnly);
+    if (model::models_current(wh, cfg.model)) return;
+  }
+  auto wh = open_warehouse(cfg, Access::ReadWrite);
+  model::refresh_models(wh, cfg.model);
+}
+
+}  // namespace billingfoot::app
