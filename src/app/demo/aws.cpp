@@ -73,7 +73,8 @@ KeyValues cur_tags(const Resource& r) {
   KeyValues out;
   if (!r.name.empty()) out.emplace_back("user_Name", r.name);
   if (r.tags.empty()) return out;
-  for (const auto& [key, value] : nlohmann::ordered_json::parse(r.tags).items()) {
+  const auto tags = nlohmann::ordered_json::parse(r.tags);
+  for (const auto& [key, value] : tags.items()) {
     out.emplace_back(key.starts_with("aws:") ? "aws_" + key.substr(4) : "user_" + key,
                      value.get<std::string>());
   }

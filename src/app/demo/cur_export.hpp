@@ -79,7 +79,8 @@ class CurExport {
 
   // Data files and manifests of every delivery, by month and delivery, each data file before
   // its manifest (AWS writes the manifest last). A data file's `rows` counts only when its
-  // delivery is the newest of its month (superseded snapshots repeat those charges).
+  // delivery is the newest of its month (superseded snapshots repeat those charges). Once: the
+  // lines are consumed.
   std::vector<GeneratedFile> files();
 
  private:

@@ -136,22 +136,18 @@ TEST_F(DemoCompany, LastFullMonthCostsMoreThanTheFirst) {
 }
 
 TEST_F(DemoCompany, TagsAreRealisticallyMessy) {
-  int untagged = 0, team = 0, capital_team = 0, owner_team = 0, other_case = 0;
+  // Values in another case (PROD, Hosting) show in the AWS export: DemoAwsExport checks them.
+  int untagged = 0, team = 0, capital_team = 0, owner_team = 0;
   for (const auto& r : *rows_) {
     const std::string& tags = r["Tags"];
     if (!r["ResourceId"].empty() && tags.empty()) ++untagged;
     team += tags.find("\"team\":") != std::string::npos;
     capital_team += tags.find("\"Team\":") != std::string::npos;
     owner_team += tags.find("\"owner-team\":") != std::string::npos;
-    other_case += tags.find("\"PROD\"") != std::string::npos ||
-                  tags.find("\"Hosting\"") != std::string::npos ||
-                  tags.find("\"Storefront\"") != std::string::npos ||
-                  tags.find("\"Shop-builder\"") != std::string::npos;
   }
   EXPECT_GT(untagged, 0);
   EXPECT_GT(capital_team, 0);
   EXPECT_GT(owner_team, 0);
-  EXPECT_GT(other_case, 0);
   EXPECT_GT(team, capital_team + owner_team) << "most resources use the canonical key";
 }
 
@@ -209,7 +205,7 @@ TEST_F(DemoCompany, ChargesHaveValidFocusValuesAndOnlyFocusOrCustomColumns) {
       EXPECT_EQ(it->second, pair) << "one category per ServiceName: " << r["ServiceName"];
     }
   }
-  EXPECT_GE(category_of_service.size(), 20u);
+  EXPECT_GE(category_of_service.size(), 10u);  // AWS services are categorized by the connector
   for (const auto& header : *headers_) {
     for (const auto& [name, index] : header) {
       EXPECT_TRUE(billingfoot::focus::find_column(name) || name.starts_with("x_")) << name;
