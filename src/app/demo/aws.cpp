@@ -588,9 +588,7 @@ class AwsDemo {
                             Fixed::quantity(24), 0);
     CurLine fee = usage_line(c);
     fee.line_item_type = "SavingsPlanRecurringFee";
-    fee.pricing_term = "";
-    fee.public_on_demand_rate.reset();
-    fee.public_on_demand_cost.reset();
+    fee.pricing_term = "";  // its public price is the commitment itself (list = billed)
     fee.description = fmt::format("3 year No Upfront Compute Savings Plan with {} USD hourly commitment",
                                   Fixed::price(kCommitmentPerHour).text());
     set_savings_plan(fee);
@@ -683,6 +681,8 @@ class AwsDemo {
     fee.pricing_unit = "Hours";
     fee.unblended_rate = fee_rate;
     fee.unblended_cost = fee_rate * hours;
+    fee.public_on_demand_rate = fee.unblended_rate;  // the reservation's published price
+    fee.public_on_demand_cost = fee.unblended_cost;
     fee.description = fmt::format("USD {} hourly fee per PostgreSQL, {} Multi-AZ instance", fee_rate.text(),
                                   cur_skus_.at(&on_demand).instance_type);
     fee.sku = on_demand.id;
@@ -705,6 +705,7 @@ class AwsDemo {
       upfront.usage_amount = Fixed::quantity(1);
       upfront.pricing_unit = "Quantity";
       upfront.unblended_rate = upfront.unblended_cost = upfront_rate * Fixed::quantity(kHoursPerYear);
+      upfront.public_on_demand_rate = upfront.public_on_demand_cost = upfront.unblended_cost;
       upfront.reservation_amortized_upfront_fee_for_billing_period.reset();
       upfront.description = "Sign up charge for subscription: 2231873, planId: 4312903";
       emit(upfront, month);
