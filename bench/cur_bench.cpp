@@ -40,6 +40,7 @@ struct Run {
 // Runs argv with stdout/stderr to files in `cwd`; exits the benchmark if the child fails.
 Run run_child(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& out,
               const fs::path& err) {
+  std::fflush(stdout);  // or the child would print our buffered lines again
   auto start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid == 0) {

@@ -51,11 +51,13 @@ fs::path warehouse_file(const config::Config& config) { return config.data_dir /
 
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access) {
   fs::path file = warehouse_file(config);
-  if (access == Access::ReadWrite) return warehouse::Warehouse::open(file, schema_migrations());
+  warehouse::OpenOptions read_write;
+  read_write.memory_limit = config.warehouse.memory_limit;
+  if (access == Access::ReadWrite) return warehouse::Warehouse::open(file, schema_migrations(), read_write);
   if (!fs::exists(file)) {
     throw InputError("no warehouse at " + file.string() + " yet: run `billingfoot sync` first");
   }
-  warehouse::OpenOptions read_only;
+  warehouse::OpenOptions read_only = read_write;
   read_only.read_only = true;
   bool outdated = false;
   {
