@@ -132,7 +132,8 @@ WITH base AS (
               WHEN i % 100 BETWEEN 90 AND 94 THEN 'DiscountedUsage'
               WHEN i % 100 = 95 THEN 'SavingsPlanRecurringFee'
               ELSE 'Usage' END AS t
-  FROM range()SQL" + n + R"SQL() r(i)
+  FROM range()SQL" +
+              n + R"SQL() r(i)
 ), keyed AS (
   SELECT *, b % 744 AS hour, b % 25 AS acct, CAST((b // 7) % 30 AS INTEGER) AS p, (b // 3) % 6 AS g,
          (hash(b) % 5000000) / 1000000.0 + 0.000001 AS od_cost, (b // 11) % 200003 AS res
@@ -206,17 +207,19 @@ FROM keyed
 JOIN products pr USING (p)
 JOIN regions rg USING (g)
 ORDER BY i
-) TO ')SQL" + file.string() + R"SQL(' (FORMAT parquet, COMPRESSION snappy)
+) TO ')SQL" + file.string() +
+              R"SQL(' (FORMAT parquet, COMPRESSION snappy)
 )SQL");
 }
 
 void write_layout(const fs::path& root, const std::string& data_key) {
-  std::string manifest_key =
-      std::string("metadata/BILLING_PERIOD=") + kPeriod + "/20250201T040000Z/" + kExport + "-Manifest.json";
+  std::string manifest_key = std::string("metadata/BILLING_PERIOD=") + kPeriod +
+                             "/20250201T040000Z/" + kExport + "-Manifest.json";
   fs::create_directories((root / manifest_key).parent_path());
-  std::ofstream(root / manifest_key) << R"({"executionId": "bench-0001", "billingPeriod": {"start": ")" << kPeriod
-                                     << R"(-01T00:00:00Z", "end": "2025-02-01T00:00:00Z"}, "dataFiles": ["s3://bench/cur/)"
-                                     << kExport << "/" << data_key << "\"]}\n";
+  std::ofstream(root / manifest_key)
+      << R"({"executionId": "bench-0001", "billingPeriod": {"start": ")" << kPeriod
+      << R"(-01T00:00:00Z", "end": "2025-02-01T00:00:00Z"}, "dataFiles": ["s3://bench/cur/)"
+      << kExport << "/" << data_key << "\"]}\n";
 }
 
 int bare_duckdb(const char* parquet, const char* database) {
@@ -247,8 +250,8 @@ int main(int argc, char** argv) {
   }
   fs::path dir = fs::temp_directory_path() / ("billingfoot-cur-bench-" + std::to_string(getpid()));
   fs::path root = dir / "exports/cur" / kExport;
-  std::string data_key =
-      std::string("data/BILLING_PERIOD=") + kPeriod + "/20250201T040000Z/" + kExport + "-00001.snappy.parquet";
+  std::string data_key = std::string("data/BILLING_PERIOD=") + kPeriod + "/20250201T040000Z/" +
+                         kExport + "-00001.snappy.parquet";
   fs::path parquet = root / data_key;
   fs::create_directories(parquet.parent_path());
 
@@ -256,15 +259,18 @@ int main(int argc, char** argv) {
   generate(parquet, rows);
   double gen = std::chrono::duration<double>(std::chrono::steady_clock::now() - gen_start).count();
   write_layout(root, data_key);
-  std::ofstream(dir / "billingfoot.yaml") << "data_dir: ./.billingfoot\nsources:\n  - name: aws\n"
-                                             "    type: aws_data_exports\n    location: ./exports/cur/"
-                                          << kExport << "\n";
+  std::ofstream(dir / "billingfoot.yaml")
+      << "data_dir: ./.billingfoot\nsources:\n  - name: aws\n"
+         "    type: aws_data_exports\n    location: ./exports/cur/"
+      << kExport << "\n";
   double mb = static_cast<double>(fs::file_size(parquet)) / 1e6;
-  std::printf("rows                 %ld (one CUR 2.0 month, %.0f MB Parquet, generated in %.1f s)\n", rows, mb, gen);
+  std::printf(
+      "rows                 %ld (one CUR 2.0 month, %.0f MB Parquet, generated in %.1f s)\n", rows,
+      mb, gen);
 
   std::string self = fs::read_symlink("/proc/self/exe").string();
-  Run bare = run_child({self, "--bare-ctas", parquet.string(), (dir / "bare.duckdb").string()}, dir, dir / "bare.out",
-                       dir / "bare.err");
+  Run bare = run_child({self, "--bare-ctas", parquet.string(), (dir / "bare.duckdb").string()}, dir,
+                       dir / "bare.out", dir / "bare.err");
   std::string bare_rows = read_text(dir / "bare.out");
   std::printf("bare DuckDB CTAS     %.2f s  %.0f rows/s  peak %.0f MB  (%ld rows)\n", bare.seconds,
               rows / bare.seconds, bare.peak_mb, std::atol(bare_rows.c_str()));
@@ -274,8 +280,8 @@ int main(int argc, char** argv) {
   sync_args.push_back("sync");
   Run sync = run_child(sync_args, dir, dir / "sync.out", dir / "sync.err");
   std::string out = read_text(dir / "sync.out");
-  std::printf("billingfoot sync     %.2f s  %.0f rows/s  peak %.0f MB\n", sync.seconds, rows / sync.seconds,
-              sync.peak_mb);
+  std::printf("billingfoot sync     %.2f s  %.0f rows/s  peak %.0f MB\n", sync.seconds,
+              rows / sync.seconds, sync.peak_mb);
   std::printf("  %s", out.c_str());
   if (debug) std::printf("%s", read_text(dir / "sync.err").c_str());
   Run again = run_child({BILLINGFOOT_BINARY, "sync"}, dir, dir / "again.out", dir / "again.err");

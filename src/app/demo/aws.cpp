@@ -229,9 +229,8 @@ class AwsDemo {
     }
 
     auto* cloudwatch = service("Amazon CloudWatch", "AmazonCloudWatch");
-    const Sku* ingest =
-        sku("cw-logs", "Log Ingestion", "$0.50 per GB of custom log data ingested", "GB", 0.50,
-            {"DataProcessing-Bytes", "PutLogEvents"});
+    const Sku* ingest = sku("cw-logs", "Log Ingestion", "$0.50 per GB of custom log data ingested",
+                            "GB", 0.50, {"DataProcessing-Bytes", "PutLogEvents"});
     for (auto [group, gb, acct] : {std::tuple{"/eks/prod-main", 140.0, platform_},
                                    {"/hosting/access-logs", 80.0, hosting},
                                    {"/shop/application", 50.0, shop}}) {
@@ -263,10 +262,11 @@ class AwsDemo {
     auto* mail = inv_.resource(
         "arn:aws:ses:eu-west-1:304958172630:identity/mail.nimbus-hosting.example",
         "mail.nimbus-hosting.example", "Identity", hosting, eu_, {"hosting", "email", "prod"});
-    meters_.push_back(usage_meter(*ses,
-                                  *sku("ses-out", "Sending Email", "$0.10 per 1,000 outbound emails",
-                                       "1000 Messages", 0.10, {"EU-Recipients", "Send"}),
-                                  *mail, "aws/ses", kTraffic, 500));
+    meters_.push_back(
+        usage_meter(*ses,
+                    *sku("ses-out", "Sending Email", "$0.10 per 1,000 outbound emails",
+                         "1000 Messages", 0.10, {"EU-Recipients", "Send"}),
+                    *mail, "aws/ses", kTraffic, 500));
 
     auto* bedrock = service("Amazon Bedrock", "AmazonBedrock");
     auto* model = inv_.resource(
@@ -275,18 +275,18 @@ class AwsDemo {
         {"storefront", "shop-builder", "prod"});
     Shape launch{0.18, 0.8, 0.06};
     meters_.push_back(starting(
-        usage_meter(*bedrock,
-                    *sku("bedrock-in", "Input Tokens", "$0.003 per 1,000 input tokens",
-                         "1000 Tokens", 0.003,
-                         {"USE1-Claude3.5Sonnet-input-tokens", "InvokeModelInference"}),
-                    *model, "aws/bedrock", launch, 2000),
+        usage_meter(
+            *bedrock,
+            *sku("bedrock-in", "Input Tokens", "$0.003 per 1,000 input tokens", "1000 Tokens",
+                 0.003, {"USE1-Claude3.5Sonnet-input-tokens", "InvokeModelInference"}),
+            *model, "aws/bedrock", launch, 2000),
         kBedrockLaunchDay));
     meters_.push_back(starting(
-        usage_meter(*bedrock,
-                    *sku("bedrock-out", "Output Tokens", "$0.015 per 1,000 output tokens",
-                         "1000 Tokens", 0.015,
-                         {"USE1-Claude3.5Sonnet-output-tokens", "InvokeModelInference"}),
-                    *model, "aws/bedrock", launch, 600),
+        usage_meter(
+            *bedrock,
+            *sku("bedrock-out", "Output Tokens", "$0.015 per 1,000 output tokens", "1000 Tokens",
+                 0.015, {"USE1-Claude3.5Sonnet-output-tokens", "InvokeModelInference"}),
+            *model, "aws/bedrock", launch, 600),
         kBedrockLaunchDay));
 
     savings_plans_ = service("Savings Plans for AWS Compute usage", "ComputeSavingsPlans");
@@ -337,17 +337,17 @@ class AwsDemo {
     std::string key = fmt::format("ec2/{}/{}", type.name, region->id);
     auto [it, added] = instance_skus_.try_emplace(key, nullptr);
     if (added) {
-      it->second =
-          sku(key, "Compute Instance",
-              fmt::format("${} per On Demand Linux {} Instance Hour{}", hourly, type.name,
-                          eu ? " - EU (Ireland)" : ""),
-              "Hours", hourly,
-              {usage_prefix(region) + "BoxUsage:" + std::string(type.name), "RunInstances",
-               std::string(type.name),
-               {{"vcpu", std::to_string(type.vcpu)},
-                {"memory", fmt::format("{} GiB", type.memory_gib)},
-                {"operating_system", "Linux"},
-                {"tenancy", "Shared"}}});
+      it->second = sku(key, "Compute Instance",
+                       fmt::format("${} per On Demand Linux {} Instance Hour{}", hourly, type.name,
+                                   eu ? " - EU (Ireland)" : ""),
+                       "Hours", hourly,
+                       {usage_prefix(region) + "BoxUsage:" + std::string(type.name),
+                        "RunInstances",
+                        std::string(type.name),
+                        {{"vcpu", std::to_string(type.vcpu)},
+                         {"memory", fmt::format("{} GiB", type.memory_gib)},
+                         {"operating_system", "Linux"},
+                         {"tenancy", "Shared"}}});
     }
     // Autoscaling launches the instances: AWS tags each with the role that created it.
     provider_tags.emplace_back("aws:createdBy", "AssumedRole:AROA4NIMBUSASG7EXAMPLE:AutoScaling");
@@ -397,7 +397,8 @@ class AwsDemo {
   // A 1-year partial-upfront reservation covering the database's instance hours.
   void reserve(const Resource& db) {
     reserved_db_ = &db;
-    reservation_arn_ = fmt::format("arn:aws:rds:us-east-1:{}:ri:payments-db-1yr-partial", db.account->id);
+    reservation_arn_ =
+        fmt::format("arn:aws:rds:us-east-1:{}:ri:payments-db-1yr-partial", db.account->id);
     reservation_start_ = add_months(company_.timeline().first, kReservationMonth);
     const Sku& on_demand = *db_instance_skus_.at(&db);
     reserved_rate_code_ =
@@ -413,15 +414,16 @@ class AwsDemo {
                                     *sku("s3/storage/" + region->id, "Storage",
                                          "$0.023 per GB - first 50 TB / month of storage used",
                                          "GB-Mo", region == eu_ ? 0.024 : 0.023,
-                                         {p + "TimedStorage-ByteHrs", "StandardStorage", "",
+                                         {p + "TimedStorage-ByteHrs",
+                                          "StandardStorage",
+                                          "",
                                           {{"storage_class", "General Purpose"}}}),
                                     *b, "aws/s3/" + name, kSteady, gb));
-    meters_.push_back(usage_meter(
-        *s3,
-        *sku("s3/requests/" + region->id, "API Request",
-             "$0.005 per 1,000 PUT, COPY, POST, or LIST requests", "1000 Requests", 0.005,
-             {p + "Requests-Tier1", "PutObject"}),
-        *b, "aws/s3/" + name + "/requests", kTraffic, gb / 40));
+    meters_.push_back(usage_meter(*s3,
+                                  *sku("s3/requests/" + region->id, "API Request",
+                                       "$0.005 per 1,000 PUT, COPY, POST, or LIST requests",
+                                       "1000 Requests", 0.005, {p + "Requests-Tier1", "PutObject"}),
+                                  *b, "aws/s3/" + name + "/requests", kTraffic, gb / 40));
   }
 
   void distribution(const std::string& name, const std::string& id, const SubAccount* acct,
@@ -434,11 +436,10 @@ class AwsDemo {
         *sku("cf-out", "Data Transfer", "$0.085 per GB - first 10 TB / month data transfer out",
              "GB", 0.085, {"US-DataTransfer-Out-Bytes", "GET"}),
         *d, workload, kTraffic, gb_per_month / 30));
-    meters_.push_back(usage_meter(
-        *cloudfront_,
-        *sku("cf-https", "Request", "$0.0100 per 10,000 HTTPS requests", "10000 Requests", 0.01,
-             {"US-Requests-Tier2-HTTPS", "GET"}),
-        *d, workload, kTraffic, gb_per_month / 30 * 2));
+    meters_.push_back(usage_meter(*cloudfront_,
+                                  *sku("cf-https", "Request", "$0.0100 per 10,000 HTTPS requests",
+                                       "10000 Requests", 0.01, {"US-Requests-Tier2-HTTPS", "GET"}),
+                                  *d, workload, kTraffic, gb_per_month / 30 * 2));
   }
 
   // --- CUR lines ---------------------------------------------------------------------------
@@ -589,8 +590,9 @@ class AwsDemo {
     CurLine fee = usage_line(c);
     fee.line_item_type = "SavingsPlanRecurringFee";
     fee.pricing_term = "";  // its public price is the commitment itself (list = billed)
-    fee.description = fmt::format("3 year No Upfront Compute Savings Plan with {} USD hourly commitment",
-                                  Fixed::price(kCommitmentPerHour).text());
+    fee.description =
+        fmt::format("3 year No Upfront Compute Savings Plan with {} USD hourly commitment",
+                    Fixed::price(kCommitmentPerHour).text());
     set_savings_plan(fee);
     fee.total_commitment_to_date = commitment;
     fee.used_commitment = used;
@@ -625,8 +627,8 @@ class AwsDemo {
     double days = days_in_month(day);
     // 200 GB per instance, for the hours it existed.
     Fixed gb_months = Fixed::quantity(200.0 * run.hours.to_double() / 24 / days);
-    return usage_charge(*ec2_, eu ? *gp3_eu_ : *gp3_us_, Placement::of(*it->second), day,
-                        gb_months, kPrivatePricing);
+    return usage_charge(*ec2_, eu ? *gp3_eu_ : *gp3_us_, Placement::of(*it->second), day, gb_months,
+                        kPrivatePricing);
   }
 
   bool in_incident(Day day) const {
@@ -650,10 +652,12 @@ class AwsDemo {
       Day first = t.first + std::chrono::days(refunded_incident_->first_day);
       if (month == next_month_start(first)) {
         // The excess over normal traffic, which support agreed to refund.
-        Fixed amount = Fixed::cents(incident_billed_.to_double() * (1 - 1 / refunded_incident_->factor));
-        CurLine refund = money_line("Refund", *credit_account_, *cloudfront_, first,
-                                    first + std::chrono::days(refunded_incident_->days), -amount,
-                                    "Refund for CloudFront data transfer of bot traffic (case 17204933651)");
+        Fixed amount =
+            Fixed::cents(incident_billed_.to_double() * (1 - 1 / refunded_incident_->factor));
+        CurLine refund =
+            money_line("Refund", *credit_account_, *cloudfront_, first,
+                       first + std::chrono::days(refunded_incident_->days), -amount,
+                       "Refund for CloudFront data transfer of bot traffic (case 17204933651)");
         emit(refund, month + std::chrono::days(8));
       }
     }
@@ -683,14 +687,15 @@ class AwsDemo {
     fee.unblended_cost = fee_rate * hours;
     fee.public_on_demand_rate = fee.unblended_rate;  // the reservation's published price
     fee.public_on_demand_cost = fee.unblended_cost;
-    fee.description = fmt::format("USD {} hourly fee per PostgreSQL, {} Multi-AZ instance", fee_rate.text(),
-                                  cur_skus_.at(&on_demand).instance_type);
+    fee.description = fmt::format("USD {} hourly fee per PostgreSQL, {} Multi-AZ instance",
+                                  fee_rate.text(), cur_skus_.at(&on_demand).instance_type);
     fee.sku = on_demand.id;
     fee.rate_code = reserved_rate_code_;
     set_reservation(fee);
     fee.reservation_amortized_upfront_fee_for_billing_period = upfront_rate * hours;
     for (Day through : export_.delivery_days(month)) {
-      Fixed unused = hours - Fixed::quantity(24.0 * static_cast<double>((through - month).count() + 1));
+      Fixed unused =
+          hours - Fixed::quantity(24.0 * static_cast<double>((through - month).count() + 1));
       CurLine refreshed = fee;
       refreshed.reservation_unused_amortized_upfront_fee_for_billing_period = upfront_rate * unused;
       refreshed.reservation_unused_recurring_fee = fee_rate * unused;
@@ -704,7 +709,8 @@ class AwsDemo {
       upfront.end = month + std::chrono::days(1);
       upfront.usage_amount = Fixed::quantity(1);
       upfront.pricing_unit = "Quantity";
-      upfront.unblended_rate = upfront.unblended_cost = upfront_rate * Fixed::quantity(kHoursPerYear);
+      upfront.unblended_rate = upfront.unblended_cost =
+          upfront_rate * Fixed::quantity(kHoursPerYear);
       upfront.public_on_demand_rate = upfront.public_on_demand_cost = upfront.unblended_cost;
       upfront.reservation_amortized_upfront_fee_for_billing_period.reset();
       upfront.description = "Sign up charge for subscription: 2231873, planId: 4312903";
@@ -740,8 +746,7 @@ class AwsDemo {
   CurExport export_;
   const Region *us_ = nullptr, *eu_ = nullptr;
   const SubAccount *platform_ = nullptr, *payments_ = nullptr, *credit_account_ = nullptr;
-  const Service *ec2_ = nullptr, *rds_ = nullptr, *cloudfront_ = nullptr,
-                *savings_plans_ = nullptr;
+  const Service *ec2_ = nullptr, *rds_ = nullptr, *cloudfront_ = nullptr, *savings_plans_ = nullptr;
   const Sku *gp3_us_ = nullptr, *gp3_eu_ = nullptr, *plan_fee_ = nullptr;
   std::string plan_arn_;
   const Resource* plan_resource_ = nullptr;

@@ -54,7 +54,8 @@ std::string double_text(Fixed v) {
     leading = false;
     ++digits;
   }
-  if (digits > 15) throw std::logic_error("demo: " + t + " has too many digits for a DOUBLE column");
+  if (digits > 15)
+    throw std::logic_error("demo: " + t + " has too many digits for a DOUBLE column");
   return t;
 }
 std::optional<std::string> amount(const std::optional<Fixed>& v) {
@@ -97,22 +98,29 @@ const std::vector<Column>& columns() {
       {"line_item_availability_zone", Kind::Text,
        [](const RowView& r) { return text(r.l.availability_zone); }},
       {"line_item_currency_code", Kind::Text, [](const RowView&) { return text("USD"); }},
-      {"line_item_legal_entity", Kind::Text, [](const RowView& r) { return text(r.spec.legal_entity); }},
+      {"line_item_legal_entity", Kind::Text,
+       [](const RowView& r) { return text(r.spec.legal_entity); }},
       {"line_item_line_item_description", Kind::Text,
        [](const RowView& r) { return text(r.l.description); }},
-      {"line_item_line_item_type", Kind::Text, [](const RowView& r) { return text(r.l.line_item_type); }},
+      {"line_item_line_item_type", Kind::Text,
+       [](const RowView& r) { return text(r.l.line_item_type); }},
       {"line_item_operation", Kind::Text, [](const RowView& r) { return text(r.l.operation); }},
-      {"line_item_product_code", Kind::Text, [](const RowView& r) { return text(r.l.product_code); }},
+      {"line_item_product_code", Kind::Text,
+       [](const RowView& r) { return text(r.l.product_code); }},
       {"line_item_resource_id", Kind::Text, [](const RowView& r) { return text(r.l.resource_id); }},
       {"line_item_tax_type", Kind::Text, [](const RowView& r) { return text(r.l.tax_type); }},
       {"line_item_unblended_cost", Kind::Double,
        [](const RowView& r) { return amount(r.l.unblended_cost); }},
-      {"line_item_unblended_rate", Kind::Text, [](const RowView& r) { return rate(r.l.unblended_rate); }},
-      {"line_item_usage_account_id", Kind::Text, [](const RowView& r) { return text(r.l.account_id); }},
+      {"line_item_unblended_rate", Kind::Text,
+       [](const RowView& r) { return rate(r.l.unblended_rate); }},
+      {"line_item_usage_account_id", Kind::Text,
+       [](const RowView& r) { return text(r.l.account_id); }},
       {"line_item_usage_account_name", Kind::Text,
        [](const RowView& r) { return text(r.l.account_name); }},
-      {"line_item_usage_amount", Kind::Double, [](const RowView& r) { return amount(r.l.usage_amount); }},
-      {"line_item_usage_end_date", Kind::Timestamp, [](const RowView& r) { return text(time_text(r.l.end)); }},
+      {"line_item_usage_amount", Kind::Double,
+       [](const RowView& r) { return amount(r.l.usage_amount); }},
+      {"line_item_usage_end_date", Kind::Timestamp,
+       [](const RowView& r) { return text(time_text(r.l.end)); }},
       {"line_item_usage_start_date", Kind::Timestamp,
        [](const RowView& r) { return text(time_text(r.l.start)); }},
       {"line_item_usage_type", Kind::Text, [](const RowView& r) { return text(r.l.usage_type); }},
@@ -120,33 +128,42 @@ const std::vector<Column>& columns() {
        [](const RowView& r) { return amount(r.l.public_on_demand_cost); }},
       {"pricing_public_on_demand_rate", Kind::Text,
        [](const RowView& r) { return rate(r.l.public_on_demand_rate); }},
-      {"pricing_purchase_option", Kind::Text, [](const RowView& r) { return text(r.l.purchase_option); }},
+      {"pricing_purchase_option", Kind::Text,
+       [](const RowView& r) { return text(r.l.purchase_option); }},
       {"pricing_rate_code", Kind::Text, [](const RowView& r) { return text(r.l.rate_code); }},
       {"pricing_term", Kind::Text, [](const RowView& r) { return text(r.l.pricing_term); }},
       {"pricing_unit", Kind::Text, [](const RowView& r) { return text(r.l.pricing_unit); }},
       {"product", Kind::Map,
        [](const RowView& r) {
          KeyValues entries = {{"product_name", r.l.product_name}};
-         entries.insert(entries.end(), r.l.product_attributes.begin(), r.l.product_attributes.end());
+         entries.insert(entries.end(), r.l.product_attributes.begin(),
+                        r.l.product_attributes.end());
          return text(map_json(entries));
        }},
-      {"product_instance_type", Kind::Text, [](const RowView& r) { return text(r.l.instance_type); }},
+      {"product_instance_type", Kind::Text,
+       [](const RowView& r) { return text(r.l.instance_type); }},
       {"product_location", Kind::Text, [](const RowView& r) { return text(r.l.location); }},
-      {"product_product_family", Kind::Text, [](const RowView& r) { return text(r.l.product_family); }},
+      {"product_product_family", Kind::Text,
+       [](const RowView& r) { return text(r.l.product_family); }},
       {"product_region_code", Kind::Text, [](const RowView& r) { return text(r.l.region_code); }},
       {"product_servicecode", Kind::Text, [](const RowView& r) { return text(r.l.product_code); }},
       {"product_sku", Kind::Text, [](const RowView& r) { return text(r.l.sku); }},
       {"reservation_amortized_upfront_cost_for_usage", Kind::Double,
        [](const RowView& r) { return amount(r.l.reservation_amortized_upfront_cost_for_usage); }},
       {"reservation_amortized_upfront_fee_for_billing_period", Kind::Double,
-       [](const RowView& r) { return amount(r.l.reservation_amortized_upfront_fee_for_billing_period); }},
+       [](const RowView& r) {
+         return amount(r.l.reservation_amortized_upfront_fee_for_billing_period);
+       }},
       {"reservation_effective_cost", Kind::Double,
        [](const RowView& r) { return amount(r.l.reservation_effective_cost); }},
       {"reservation_recurring_fee_for_usage", Kind::Double,
        [](const RowView& r) { return amount(r.l.reservation_recurring_fee_for_usage); }},
-      {"reservation_reservation_a_r_n", Kind::Text, [](const RowView& r) { return text(r.l.reservation_arn); }},
+      {"reservation_reservation_a_r_n", Kind::Text,
+       [](const RowView& r) { return text(r.l.reservation_arn); }},
       {"reservation_unused_amortized_upfront_fee_for_billing_period", Kind::Double,
-       [](const RowView& r) { return amount(r.l.reservation_unused_amortized_upfront_fee_for_billing_period); }},
+       [](const RowView& r) {
+         return amount(r.l.reservation_unused_amortized_upfront_fee_for_billing_period);
+       }},
       {"reservation_unused_recurring_fee", Kind::Double,
        [](const RowView& r) { return amount(r.l.reservation_unused_recurring_fee); }},
       {"resource_tags", Kind::Map, [](const RowView& r) { return text(map_json(r.l.tags)); }},
@@ -172,10 +189,14 @@ const std::vector<Column>& columns() {
 
 std::string_view manifest_type(Kind k) {
   switch (k) {
-    case Kind::Double: return "double";
-    case Kind::Timestamp: return "timestamp";
-    case Kind::Map: return "map<string,string>";
-    case Kind::Text: break;
+    case Kind::Double:
+      return "double";
+    case Kind::Timestamp:
+      return "timestamp";
+    case Kind::Map:
+      return "map<string,string>";
+    case Kind::Text:
+      break;
   }
   return "string";
 }
@@ -184,10 +205,14 @@ std::string_view manifest_type(Kind k) {
 std::string typed(const Column& c) {
   std::string name(c.name);
   switch (c.kind) {
-    case Kind::Double: return "CAST(" + name + " AS DOUBLE) AS " + name;
-    case Kind::Timestamp: return "CAST(" + name + " AS TIMESTAMP) AS " + name;
-    case Kind::Map: return "json_transform(" + name + ", '\"MAP(VARCHAR, VARCHAR)\"') AS " + name;
-    case Kind::Text: break;
+    case Kind::Double:
+      return "CAST(" + name + " AS DOUBLE) AS " + name;
+    case Kind::Timestamp:
+      return "CAST(" + name + " AS TIMESTAMP) AS " + name;
+    case Kind::Map:
+      return "json_transform(" + name + ", '\"MAP(VARCHAR, VARCHAR)\"') AS " + name;
+    case Kind::Text:
+      break;
   }
   return name;
 }
@@ -204,8 +229,8 @@ std::string delivery_folder(Day through) {
 
 std::string uuid(const Rng& r) {
   std::string h = r.token("0123456789abcdef", 32);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
-         h.substr(20);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20);
 }
 
 std::string read_binary(const fs::path& file) {
@@ -251,7 +276,8 @@ struct CurExport::Store {
 
   Store() : db(warehouse::Database::open(":memory:", single_thread())), con(db.connect()) {
     std::string ddl =
-        "CREATE TABLE cur_lines (bf_month VARCHAR, bf_posted INTEGER, bf_only INTEGER, bf_seq BIGINT";
+        "CREATE TABLE cur_lines (bf_month VARCHAR, bf_posted INTEGER, bf_only INTEGER, bf_seq "
+        "BIGINT";
     for (const auto& c : columns()) ddl += ", " + std::string(c.name) + " VARCHAR";
     con.execute(ddl + ")", "creating the demo's CUR staging table");
     appender.emplace(con.appender("cur_lines"));
@@ -285,9 +311,9 @@ void CurExport::add_to_delivery(const CurLine& line, Day through) {
 void CurExport::append(const CurLine& line, Day posted, std::optional<Day> only) {
   Day billing_month = month_start(posted);
   // AWS keeps a line's id across refreshes: derived from what identifies the line.
-  std::string identity = fmt::format("{}|{}|{}|{}|{}|{}|{}", month_key(billing_month), line.line_item_type,
-                                     line.account_id, line.usage_type, line.resource_id, iso_date(line.start),
-                                     line.product_code);
+  std::string identity = fmt::format("{}|{}|{}|{}|{}|{}|{}", month_key(billing_month),
+                                     line.line_item_type, line.account_id, line.usage_type,
+                                     line.resource_id, iso_date(line.start), line.product_code);
   std::string id = Rng(seed_, identity).token("abcdefghijklmnopqrstuvwxyz234567", 52);
   RowView row{line, spec_, billing_month, id};
   auto& a = *store_->appender;
@@ -314,12 +340,14 @@ std::vector<GeneratedFile> CurExport::files() {
   store_->appender->flush();
   ScratchDir scratch;
   nlohmann::ordered_json manifest_columns = nlohmann::ordered_json::array();
-  for (const auto& c : columns()) manifest_columns.push_back({{"name", c.name}, {"type", manifest_type(c.kind)}});
+  for (const auto& c : columns())
+    manifest_columns.push_back({{"name", c.name}, {"type", manifest_type(c.kind)}});
   // Typed once; each delivery then selects its lines. The invoice id is the delivery's.
   std::vector<std::string> typed_columns;
   for (const auto& c : columns()) typed_columns.push_back(typed(c));
   store_->con.execute("CREATE TABLE cur_typed AS SELECT bf_month, bf_posted, bf_only, bf_seq, " +
-                          common::join(typed_columns, ", ") + " FROM cur_lines; DROP TABLE cur_lines",
+                          common::join(typed_columns, ", ") +
+                          " FROM cur_lines; DROP TABLE cur_lines",
                       "typing the demo's CUR lines");
   auto select = [](const std::string& invoice) {
     std::vector<std::string> items;
@@ -338,30 +366,35 @@ std::vector<GeneratedFile> CurExport::files() {
     for (Day through : deliveries) {
       bool newest = through == deliveries.back();
       bool final = newest && timeline_.complete(month);
-      std::string invoice = final ? spec_.invoice_prefix + period.substr(0, 4) + period.substr(5, 2) : "";
+      std::string invoice =
+          final ? spec_.invoice_prefix + period.substr(0, 4) + period.substr(5, 2) : "";
       std::string folder = delivery_folder(through);
-      std::string data_key = "data/BILLING_PERIOD=" + period + "/" + folder + "/" + spec_.export_name +
-                             "-00001.snappy.parquet";
+      std::string data_key = "data/BILLING_PERIOD=" + period + "/" + folder + "/" +
+                             spec_.export_name + "-00001.snappy.parquet";
       fs::path parquet = scratch.path() / "delivery.parquet";
       int day = day_number(through);
-      auto copied = store_->con.query(
-          "COPY (SELECT " + select(invoice) + " FROM cur_typed WHERE bf_month = " + quote_literal(period) +
-              " AND bf_posted <= " + std::to_string(day) + " AND (bf_only IS NULL OR bf_only = " +
-              std::to_string(day) + ") ORDER BY bf_seq) TO " + quote_literal(parquet.string()) +
-              " (FORMAT parquet, COMPRESSION snappy)",
-          "writing the demo's CUR delivery " + data_key);
-      out.push_back({spec_.folder + "/" + data_key, read_binary(parquet), newest ? copied.int64(0, 0) : 0});
+      auto copied =
+          store_->con.query("COPY (SELECT " + select(invoice) +
+                                " FROM cur_typed WHERE bf_month = " + quote_literal(period) +
+                                " AND bf_posted <= " + std::to_string(day) +
+                                " AND (bf_only IS NULL OR bf_only = " + std::to_string(day) +
+                                ") ORDER BY bf_seq) TO " + quote_literal(parquet.string()) +
+                                " (FORMAT parquet, COMPRESSION snappy)",
+                            "writing the demo's CUR delivery " + data_key);
+      out.push_back(
+          {spec_.folder + "/" + data_key, read_binary(parquet), newest ? copied.int64(0, 0) : 0});
 
       nlohmann::ordered_json manifest = {
           {"executionId", uuid(Rng(seed_, "aws/cur/execution/" + period + "/" + folder))},
           {"exportArn", spec_.export_arn},
           {"exportName", spec_.export_name},
-          {"billingPeriod", {{"start", timestamp(month)}, {"end", timestamp(next_month_start(month))}}},
+          {"billingPeriod",
+           {{"start", timestamp(month)}, {"end", timestamp(next_month_start(month))}}},
           {"dataFiles", {spec_.s3_root + "/" + data_key}},
           {"columns", manifest_columns},
       };
-      out.push_back({spec_.folder + "/metadata/BILLING_PERIOD=" + period + "/" + folder + "/" + spec_.export_name +
-                         "-Manifest.json",
+      out.push_back({spec_.folder + "/metadata/BILLING_PERIOD=" + period + "/" + folder + "/" +
+                         spec_.export_name + "-Manifest.json",
                      manifest.dump(2) + "\n", 0});
     }
   }

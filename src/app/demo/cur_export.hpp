@@ -24,8 +24,8 @@ using KeyValues = std::vector<std::pair<std::string, std::string>>;
 // One CUR 2.0 line item with the columns the demo fills; empty text and nullopt are NULL.
 struct CurLine {
   std::string line_item_type = "Usage";  // Usage, SavingsPlanCoveredUsage, RIFee, Tax, …
-  Day start, end;                         // usage period, end exclusive
-  std::string account_id, account_name;   // the linked (usage) account
+  Day start, end;                        // usage period, end exclusive
+  std::string account_id, account_name;  // the linked (usage) account
   std::string product_code, product_name, product_family, usage_type, operation;
   std::string region_code, location, availability_zone, resource_id;
   std::optional<Fixed> usage_amount;
@@ -35,7 +35,7 @@ struct CurLine {
   std::optional<Fixed> public_on_demand_rate, public_on_demand_cost;
   std::string description, sku, rate_code, pricing_term, purchase_option, tax_type;
   std::string instance_type;
-  KeyValues tags;                // resource_tags, keys as CUR writes them (user_team, aws_createdBy)
+  KeyValues tags;  // resource_tags, keys as CUR writes them (user_team, aws_createdBy)
   KeyValues product_attributes;  // product map entries besides product_name
   // Savings Plan columns (covered usage, negation, recurring fee).
   std::string savings_plan_arn, savings_plan_offering_type, savings_plan_payment_option,
@@ -47,8 +47,7 @@ struct CurLine {
   std::optional<Fixed> reservation_effective_cost, reservation_recurring_fee_for_usage,
       reservation_amortized_upfront_cost_for_usage,
       reservation_amortized_upfront_fee_for_billing_period,
-      reservation_unused_amortized_upfront_fee_for_billing_period,
-      reservation_unused_recurring_fee;
+      reservation_unused_amortized_upfront_fee_for_billing_period, reservation_unused_recurring_fee;
 };
 
 struct CurExportSpec {

@@ -143,7 +143,8 @@ TEST_F(DemoAwsExport, DeliversEachMonthSeveralTimesWithAManifestListingTheDelive
     }
   }
   int manifests = 0;
-  for (const auto& [period, deliveries] : *months_) manifests += static_cast<int>(deliveries.size());
+  for (const auto& [period, deliveries] : *months_)
+    manifests += static_cast<int>(deliveries.size());
   EXPECT_EQ(static_cast<int>(executions.size()), manifests) << "one execution id per delivery";
 }
 
@@ -163,9 +164,9 @@ TEST_F(DemoAwsExport, EveryDeliveryIsTheWholeMonthSoFarAndContainsThePreviousOne
       EXPECT_GT(rows, previous_rows) << d.data;
       previous_rows = rows;
       // Data runs through the day before the delivery.
-      demo::Day delivered = demo::parse_day(d.folder.substr(0, 4) + "-" + d.folder.substr(4, 2) +
-                                                "-" + d.folder.substr(6, 2),
-                                            "folder");
+      demo::Day delivered = demo::parse_day(
+          d.folder.substr(0, 4) + "-" + d.folder.substr(4, 2) + "-" + d.folder.substr(6, 2),
+          "folder");
       EXPECT_EQ(r[0][2], demo::iso_date(delivered - std::chrono::days(1))) << d.data;
       EXPECT_EQ(r[0][3], period + "-01");
       bool final = complete(period) && i + 1 == deliveries.size();
@@ -188,7 +189,8 @@ TEST_F(DemoAwsExport, SavingsPlanFeeRecordsTheCommitmentTheCoveredUsageUsedEachD
       "CAST(line_item_unblended_cost AS VARCHAR), "
       "CAST(savings_plan_savings_plan_effective_cost AS VARCHAR), "
       "CAST(savings_plan_total_commitment_to_date AS VARCHAR), "
-      "CAST(savings_plan_used_commitment AS VARCHAR), CAST(pricing_public_on_demand_cost AS VARCHAR) "
+      "CAST(savings_plan_used_commitment AS VARCHAR), CAST(pricing_public_on_demand_cost AS "
+      "VARCHAR) "
       "FROM " +
       current_bills() + " WHERE savings_plan_savings_plan_a_r_n IS NOT NULL");
   struct Day {
@@ -222,7 +224,8 @@ TEST_F(DemoAwsExport, SavingsPlanFeeRecordsTheCommitmentTheCoveredUsageUsedEachD
     ASSERT_EQ(d.fees, 1) << day;
     EXPECT_EQ(s(d.total), s(m("720"))) << day;  // $30 an hour
     EXPECT_EQ(s(d.used), s(d.covered_effective)) << day;
-    EXPECT_EQ(s(d.covered_unblended + d.negated), s(0)) << "negation cancels covered usage: " << day;
+    EXPECT_EQ(s(d.covered_unblended + d.negated), s(0))
+        << "negation cancels covered usage: " << day;
     days_with_unused += d.used < d.total;
   }
   EXPECT_GT(days_with_unused, 0) << "weekends leave part of the commitment unused";
@@ -273,7 +276,8 @@ TEST_F(DemoAwsExport, ReservationFeeBalancesCoveredAndUnusedHoursInEveryDelivery
 TEST_F(DemoAwsExport, ClosedMonthsAreTaxedPerAccountAndProductAndCarryCreditAndRefund) {
   auto rows = bt::file_query(
       "SELECT strftime(bill_billing_period_start_date, '%Y-%m'), line_item_usage_account_id, "
-      "line_item_product_code, line_item_line_item_type, CAST(line_item_unblended_cost AS VARCHAR), "
+      "line_item_product_code, line_item_line_item_type, CAST(line_item_unblended_cost AS "
+      "VARCHAR), "
       "line_item_usage_start_date < bill_billing_period_start_date FROM " +
       current_bills());
   std::map<std::tuple<std::string, std::string, std::string>, Money> basis, tax;
@@ -304,7 +308,7 @@ TEST_F(DemoAwsExport, ClosedMonthsAreTaxedPerAccountAndProductAndCarryCreditAndR
   for (const auto& [key, billed] : basis) {
     if (!complete(std::get<0>(key))) continue;
     // 7.25% of what the account was billed for the product, to the cent (half away from zero).
-    Money scaled = billed * 725;                          // units of 1e-14
+    Money scaled = billed * 725;  // units of 1e-14
     Money cents = (scaled + (scaled < 0 ? -1 : 1) * 500'000'000'000) / 1'000'000'000'000;
     Money expected = cents * 100'000'000;
     auto it = tax.find(key);
@@ -317,7 +321,8 @@ TEST_F(DemoAwsExport, ClosedMonthsAreTaxedPerAccountAndProductAndCarryCreditAndR
 }
 
 TEST_F(DemoAwsExport, ResourceTagsUseCurKeysAndStayRealisticallyMessy) {
-  auto keys = bt::file_query("SELECT DISTINCT unnest(map_keys(resource_tags)) FROM " + current_bills());
+  auto keys =
+      bt::file_query("SELECT DISTINCT unnest(map_keys(resource_tags)) FROM " + current_bills());
   std::set<std::string> found;
   for (const auto& r : keys) {
     found.insert(r[0]);
@@ -328,8 +333,9 @@ TEST_F(DemoAwsExport, ResourceTagsUseCurKeysAndStayRealisticallyMessy) {
     EXPECT_TRUE(found.count(key)) << key;
   }
   // Some values are written in another case than the rest of the company writes them.
-  auto recased = bt::file_query("SELECT count(*) FROM (SELECT DISTINCT unnest(map_values(resource_tags)) AS v FROM " +
-                                current_bills() + ") WHERE v IN ('PROD', 'Prod', 'Hosting', 'Storefront', 'Shop-builder')");
+  auto recased = bt::file_query(
+      "SELECT count(*) FROM (SELECT DISTINCT unnest(map_values(resource_tags)) AS v FROM " +
+      current_bills() + ") WHERE v IN ('PROD', 'Prod', 'Hosting', 'Storefront', 'Shop-builder')");
   EXPECT_GT(std::stoll(recased[0][0]), 0);
   auto untagged = bt::file_query(
       "SELECT count(DISTINCT line_item_resource_id) FROM " + current_bills() +
@@ -350,9 +356,10 @@ TEST_F(DemoAwsExport, TheCompanysStoryShowsInTheBill) {
                       "'DiscountedUsage') AND ";
 
   // CloudFront follows customer traffic: quieter at weekends.
-  auto cdn = bt::file_query("SELECT avg(cost) FILTER (WHERE dayofweek(day) IN (0, 6)), "
-                            "avg(cost) FILTER (WHERE dayofweek(day) NOT IN (0, 6)) FROM (" +
-                            daily + "line_item_product_code = 'AmazonCloudFront' GROUP BY 1)");
+  auto cdn = bt::file_query(
+      "SELECT avg(cost) FILTER (WHERE dayofweek(day) IN (0, 6)), "
+      "avg(cost) FILTER (WHERE dayofweek(day) NOT IN (0, 6)) FROM (" +
+      daily + "line_item_product_code = 'AmazonCloudFront' GROUP BY 1)");
   EXPECT_GT(std::stod(cdn[0][1]), 1.2 * std::stod(cdn[0][0]));
 
   // The storefront fleet's incident: a few days above twice the median of the weeks around them.

@@ -23,7 +23,8 @@ std::map<std::string, fs::path> newest_cur_files(const fs::path& exports) {
   std::map<std::string, fs::path> newest;
   fs::path data = exports / "aws-cur/nimbus-cur2/data";
   for (const auto& partition : fs::directory_iterator(data)) {
-    std::string period = partition.path().filename().string().substr(std::string("BILLING_PERIOD=").size());
+    std::string period =
+        partition.path().filename().string().substr(std::string("BILLING_PERIOD=").size());
     for (const auto& delivery : fs::directory_iterator(partition.path())) {
       fs::path file = delivery.path() / "nimbus-cur2-00001.snappy.parquet";
       if (newest[period].empty() || file > newest[period]) newest[period] = file;
@@ -47,8 +48,9 @@ __int128 billed_in_files(const fs::path& exports, int* files) {
   }
   for (const auto& [period, file] : newest_cur_files(exports)) {
     ++*files;
-    auto rows = bt::file_query("SELECT CAST(line_item_unblended_cost AS VARCHAR) FROM read_parquet(" +
-                               bt::sql_path(file.string()) + ")");
+    auto rows =
+        bt::file_query("SELECT CAST(line_item_unblended_cost AS VARCHAR) FROM read_parquet(" +
+                       bt::sql_path(file.string()) + ")");
     for (const auto& r : rows) sum += bt::parse_decimal_e10(r[0]);
   }
   return sum;
@@ -137,18 +139,20 @@ TEST_F(DemoCommand, AwsCommitmentsAreAmortizedInTheWarehouseAsTheExportSays) {
       expected_rows += !unused.empty() && bt::parse_decimal_e10(unused) != 0;
     }
   }
-  ASSERT_EQ(expected.size(), 13u + 12u) << "a Savings Plan every month, a reservation from the second";
+  ASSERT_EQ(expected.size(), 13u + 12u)
+      << "a Savings Plan every month, a reservation from the second";
 
-  auto query = bt::run_cli({"--config", (*dir_ / "company/billingfoot.yaml").string(), "query",
-                            "--format", "csv",
-                            "SELECT x_BillingPeriod || ' ' || CommitmentDiscountId, sum(EffectiveCost) "
-                            "FROM focus_costs WHERE ChargeCategory = 'Usage' AND CommitmentDiscountId "
-                            "IS NOT NULL GROUP BY 1 ORDER BY 1"});
+  auto query = bt::run_cli(
+      {"--config", (*dir_ / "company/billingfoot.yaml").string(), "query", "--format", "csv",
+       "SELECT x_BillingPeriod || ' ' || CommitmentDiscountId, sum(EffectiveCost) "
+       "FROM focus_costs WHERE ChargeCategory = 'Usage' AND CommitmentDiscountId "
+       "IS NOT NULL GROUP BY 1 ORDER BY 1"});
   ASSERT_EQ(query.status, 0) << query.err;
   auto rows = bt::parse_csv(query.out);
   ASSERT_EQ(rows.size(), expected.size() + 1) << query.out;
   for (size_t i = 1; i < rows.size(); ++i) {
-    EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(rows[i][1])), bt::format_e10(expected[rows[i][0]]))
+    EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(rows[i][1])),
+              bt::format_e10(expected[rows[i][0]]))
         << rows[i][0];
   }
   EXPECT_EQ(bt::query_scalar(*dir_ / "company",
