@@ -122,14 +122,16 @@ void lock_data_dir(const fs::path& data_dir) {
 
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access) {
   fs::path file = warehouse_file(config);
+  warehouse::OpenOptions read_write;
+  read_write.memory_limit = config.warehouse.memory_limit;
   if (access == Access::ReadWrite) {
     lock_data_dir(config.data_dir);
-    return warehouse::Warehouse::open(file, schema_migrations());
+    return warehouse::Warehouse::open(file, schema_migrations(), read_write);
   }
   if (!fs::exists(file)) {
     throw InputError("no warehouse at " + file.string() + " yet: run `billingfoot sync` first");
   }
-  warehouse::OpenOptions read_only;
+  warehouse::OpenOptions read_only = read_write;
   read_only.read_only = true;
   bool outdated = false;
   {

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -89,7 +90,8 @@ namespace {
 const std::set<std::string> kTopLevelKeys = {
     "data_dir", "warehouse", "currency", "sources", "allocation", "metrics", "unit_costs",
     "budgets",  "alerts",    "server",   "anomalies"};
-const std::set<std::string> kWarehouseKeys = {"type", "url", "database", "user", "password", "cluster"};
+const std::set<std::string> kWarehouseKeys = {"type", "url", "database", "user", "password", "cluster",
+                                              "memory_limit"};
 
 }  // namespace
 
@@ -156,6 +158,14 @@ Config parse(const std::string& text, const fs::path& file_in) {
     if (w["type"]) cfg.warehouse.type = scalar(w["type"], file, "warehouse.type");
     if (cfg.warehouse.type != "duckdb" && cfg.warehouse.type != "clickhouse") {
       fail(origin_of(w["type"], file, "warehouse.type"), "must be duckdb or clickhouse, not " + cfg.warehouse.type);
+    }
+    if (auto limit = w["memory_limit"]) {
+      cfg.warehouse.memory_limit = scalar(limit, file, "warehouse.memory_limit");
+      static const std::regex size(R"(\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))", std::regex::icase);
+      if (!std::regex_match(cfg.warehouse.memory_limit, size)) {
+        fail(origin_of(limit, file, "warehouse.memory_limit"),
+             "must be a size such as 1536MB or 4GB, not " + cfg.warehouse.memory_limit);
+      }
     }
     cfg.warehouse.raw = w;
   }

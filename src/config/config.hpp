@@ -23,6 +23,9 @@ struct Origin {
 
 struct WarehouseConfig {
   std::string type = "duckdb";  // duckdb | clickhouse
+  // DuckDB's memory limit (e.g. "1536MB", "4GB"): beyond it, a large sync spills to
+  // billingfoot.duckdb.tmp instead of growing (a 10-million-row CUR month stages ~24 GB).
+  std::string memory_limit = "1536MB";
   YAML::Node raw;               // the whole mapping, for backends that need more keys
 };
 

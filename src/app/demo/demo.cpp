@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 const std::vector<DemoProvider>& demo_providers() {
   static const std::vector<DemoProvider> all = {
-      {"aws", "focus", "exports/aws-focus", generate_aws},
+      {"aws", "aws_data_exports", "exports/aws-cur/nimbus-cur2", generate_aws},
       {"gcp", "focus", "exports/gcp-focus", generate_gcp},
       {"azure", "focus", "exports/azure-focus", generate_azure},
       {"datadog", "focus", "exports/datadog-focus", generate_datadog},
@@ -95,11 +95,21 @@ WriteSummary write_demo(const fs::path& dir, const DemoCompany& company) {
   for (const auto& p : demo_providers()) {
     fs::path folder = dir / p.folder;
     if (!fs::is_directory(folder)) continue;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-      if (entry.path().extension() == ".csv" && !generated.count(entry.path())) {
-        fs::remove(entry.path());
-        ++summary.removed;
+    std::vector<fs::path> stale, folders;
+    for (const auto& entry : fs::recursive_directory_iterator(folder)) {
+      if (entry.is_directory()) {
+        folders.push_back(entry.path());
+      } else if (!generated.count(entry.path())) {
+        stale.push_back(entry.path());
       }
+    }
+    for (const auto& file : stale) {
+      fs::remove(file);
+      ++summary.removed;
+    }
+    // Folders left empty (deliveries the demo no longer makes), deepest first.
+    for (auto it = folders.rbegin(); it != folders.rend(); ++it) {
+      if (fs::is_empty(*it)) fs::remove(*it);
     }
   }
   return summary;

@@ -13,7 +13,7 @@ namespace billingfoot::app::demo {
 struct GeneratedFile {
   std::string path;  // relative to the demo folder
   std::string content;
-  int64_t rows = 0;
+  int64_t rows = 0;  // charges it holds that count (0 for a superseded delivery or a manifest)
 };
 
 class FocusCsvExport {

@@ -68,8 +68,10 @@
 --                  commitment's cost for the period.
 --   ListCost       public on-demand cost; Tax, Credit, Refund and rows without a public price
 --                  list at what they bill.
+-- Both CTEs used twice are NOT MATERIALIZED: materialized, each would hold every row of the
+-- month in memory (gigabytes for a large payer) before aws_staging is even written.
 CREATE OR REPLACE TEMP TABLE aws_staging AS
-WITH rows AS (
+WITH rows AS NOT MATERIALIZED (
   SELECT
     *,
     bf_text(line_item_line_item_type) AS item_type,
@@ -117,7 +119,7 @@ tags AS (
             'value': e.value}) AS tag_entries
   FROM charges
 ),
-focus AS (
+focus AS NOT MATERIALIZED (
   SELECT
     bf_text(line_item_availability_zone) AS AvailabilityZone,
     CASE WHEN item_type = 'SavingsPlanCoveredUsage' THEN CAST(0 AS DECIMAL(38,10)) ELSE cost END AS BilledCost,

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "support/cli.hpp"
+#include "support/file_query.hpp"
 
 namespace bt = billingfoot::testing;
 namespace fs = std::filesystem;
@@ -15,7 +17,25 @@ namespace {
 const std::vector<std::string> kDemoArgs = {"demo",    "--dir",      "company",
                                             "--as-of", "2025-06-15", "--no-serve"};
 
-// Σ BilledCost over every generated CSV file, read with the test's own CSV parser.
+// The AWS export's current bill of each month: the data file of its newest delivery folder
+// (folders are named by delivery time), by billing period.
+std::map<std::string, fs::path> newest_cur_files(const fs::path& exports) {
+  std::map<std::string, fs::path> newest;
+  fs::path data = exports / "aws-cur/nimbus-cur2/data";
+  for (const auto& partition : fs::directory_iterator(data)) {
+    std::string period =
+        partition.path().filename().string().substr(std::string("BILLING_PERIOD=").size());
+    for (const auto& delivery : fs::directory_iterator(partition.path())) {
+      fs::path file = delivery.path() / "nimbus-cur2-00001.snappy.parquet";
+      if (newest[period].empty() || file > newest[period]) newest[period] = file;
+    }
+  }
+  return newest;
+}
+
+// Σ BilledCost over every generated FOCUS CSV file (the test's own CSV parser), plus what AWS
+// bills: Σ line_item_unblended_cost of each month's newest CUR delivery (covered usage and its
+// negation cancel there, as on the invoice).
 __int128 billed_in_files(const fs::path& exports, int* files) {
   __int128 sum = 0;
   for (const auto& entry : fs::recursive_directory_iterator(exports)) {
@@ -25,6 +45,13 @@ __int128 billed_in_files(const fs::path& exports, int* files) {
     size_t column = std::find(table[0].begin(), table[0].end(), "BilledCost") - table[0].begin();
     EXPECT_LT(column, table[0].size()) << entry.path();
     for (size_t r = 1; r < table.size(); ++r) sum += bt::parse_decimal_e10(table[r][column]);
+  }
+  for (const auto& [period, file] : newest_cur_files(exports)) {
+    ++*files;
+    auto rows =
+        bt::file_query("SELECT CAST(line_item_unblended_cost AS VARCHAR) FROM read_parquet(" +
+                       bt::sql_path(file.string()) + ")");
+    for (const auto& r : rows) sum += bt::parse_decimal_e10(r[0]);
   }
   return sum;
 }
@@ -85,6 +112,52 @@ TEST_F(DemoCommand, WarehouseTotalEqualsTheSumOfTheGeneratedFiles) {
   auto rows = bt::parse_csv(query.out);
   ASSERT_EQ(rows.size(), 2u) << query.out;
   EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(rows[1][0])), bt::format_e10(expected));
+}
+
+TEST_F(DemoCommand, AwsCommitmentsAreAmortizedInTheWarehouseAsTheExportSays) {
+  ASSERT_EQ(first_->status, 0) << first_->err;
+  // From the export: what each commitment costs per month (Savings Plan: its fees; reservation:
+  // its recurring fee plus the month's share of the upfront payment), and how many FOCUS rows
+  // the month must become (negations go, each fee with an unused part adds an Unused row).
+  std::map<std::string, __int128> expected;
+  int64_t expected_rows = 0;
+  for (const auto& [period, file] : newest_cur_files(*dir_ / "company/exports")) {
+    auto rows = bt::file_query(
+        "SELECT line_item_line_item_type, coalesce(savings_plan_savings_plan_a_r_n, "
+        "reservation_reservation_a_r_n), CAST(line_item_unblended_cost AS VARCHAR), "
+        "CAST(reservation_amortized_upfront_fee_for_billing_period AS VARCHAR), "
+        "CAST(savings_plan_total_commitment_to_date - savings_plan_used_commitment AS VARCHAR), "
+        "CAST(reservation_unused_amortized_upfront_fee_for_billing_period + "
+        "reservation_unused_recurring_fee AS VARCHAR) FROM read_parquet(" +
+        bt::sql_path(file.string()) + ")");
+    for (const auto& r : rows) {
+      expected_rows += r[0] != "SavingsPlanNegation";
+      if (r[0] != "SavingsPlanRecurringFee" && r[0] != "RIFee") continue;
+      expected[period + " " + r[1]] +=
+          bt::parse_decimal_e10(r[2]) + (r[3].empty() ? 0 : bt::parse_decimal_e10(r[3]));
+      const std::string& unused = r[0] == "RIFee" ? r[5] : r[4];
+      expected_rows += !unused.empty() && bt::parse_decimal_e10(unused) != 0;
+    }
+  }
+  ASSERT_EQ(expected.size(), 13u + 12u)
+      << "a Savings Plan every month, a reservation from the second";
+
+  auto query = bt::run_cli(
+      {"--config", (*dir_ / "company/billingfoot.yaml").string(), "query", "--format", "csv",
+       "SELECT x_BillingPeriod || ' ' || CommitmentDiscountId, sum(EffectiveCost) "
+       "FROM focus_costs WHERE ChargeCategory = 'Usage' AND CommitmentDiscountId "
+       "IS NOT NULL GROUP BY 1 ORDER BY 1"});
+  ASSERT_EQ(query.status, 0) << query.err;
+  auto rows = bt::parse_csv(query.out);
+  ASSERT_EQ(rows.size(), expected.size() + 1) << query.out;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(rows[i][1])),
+              bt::format_e10(expected[rows[i][0]]))
+        << rows[i][0];
+  }
+  EXPECT_EQ(bt::query_scalar(*dir_ / "company",
+                             "SELECT count(*) FROM focus_costs WHERE x_SourceName = 'aws'"),
+            std::to_string(expected_rows));
 }
 
 TEST_F(DemoCommand, SecondRunFindsEveryPeriodUnchanged) {

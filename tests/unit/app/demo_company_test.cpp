@@ -1,6 +1,7 @@
 // The demo company's generated bills: deterministic, thirteen months, realistic shapes (growth,
-// weekends, an incident, a new service, messy tags) and internally consistent FOCUS costs.
-// Expectations are computed from the generated CSV text with the test's own parser.
+// messy tags) and internally consistent FOCUS costs. Expectations are computed from the
+// generated CSV text with the test's own parser. Providers written in their native format
+// (AWS: CUR 2.0 Parquet) are checked in their own files (demo_aws_test.cpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -34,9 +35,9 @@ struct Row {
   std::string day() const { return (*this)["ChargePeriodStart"].substr(0, 10); }
 };
 
-bool is_weekend(const std::string& day) {
-  auto weekday = std::chrono::weekday(demo::parse_day(day, "day")).c_encoding();
-  return weekday == 0 || weekday == 6;
+// Providers the demo still writes as FOCUS CSV (the others use their native export format).
+bool is_focus_csv(const demo::ProviderFiles& provider) {
+  return !provider.files.empty() && provider.files.front().path.ends_with(".csv");
 }
 
 __int128 times(__int128 a_e10, __int128 b_e10) {
@@ -51,6 +52,7 @@ class DemoCompany : public ::testing::Test {
     headers_->reserve(100);
     rows_ = new std::vector<Row>();
     for (const auto& provider : company_->providers) {
+      if (!is_focus_csv(provider)) continue;
       for (const auto& file : provider.files) {
         auto table = bt::parse_csv(file.content);
         auto& header = headers_->emplace_back();
@@ -64,16 +66,6 @@ class DemoCompany : public ::testing::Test {
     delete rows_;
     delete headers_;
     delete company_;
-  }
-
-  // Σ `cost` per day of the rows matching `pick`.
-  static std::map<std::string, __int128> daily(const std::function<bool(const Row&)>& pick,
-                                               const std::string& cost = "BilledCost") {
-    std::map<std::string, __int128> out;
-    for (const auto& r : *rows_) {
-      if (pick(r)) out[r.day()] += r.money(cost);
-    }
-    return out;
   }
 
   static demo::DemoCompany* company_;
@@ -111,6 +103,7 @@ TEST_F(DemoCompany, DifferentSeedGivesDifferentFiles) {
 
 TEST_F(DemoCompany, HasThirteenMonthlyFilesPerProviderEndingWithTheMonthToDate) {
   for (const auto& provider : company_->providers) {
+    if (!is_focus_csv(provider)) continue;
     ASSERT_EQ(provider.files.size(), 13u) << provider.source;
     EXPECT_NE(provider.files.front().path.find("2024-06.csv"), std::string::npos)
         << provider.files.front().path;
@@ -128,23 +121,10 @@ TEST_F(DemoCompany, HasThirteenMonthlyFilesPerProviderEndingWithTheMonthToDate) 
   EXPECT_EQ(last_day, "2025-06-16T00:00:00Z") << "data runs through the as-of day";
   int64_t rows = 0;
   for (const auto& provider : company_->providers) {
+    if (!is_focus_csv(provider)) continue;
     for (const auto& f : provider.files) rows += f.rows;
   }
   EXPECT_EQ(rows, static_cast<int64_t>(rows_->size()));
-  EXPECT_GT(rows, 80'000);
-  EXPECT_LT(rows, 300'000);
-}
-
-TEST_F(DemoCompany, UsageDrivenServicesCostLessOnWeekends) {
-  auto cdn = daily([](const Row& r) { return r["ServiceName"] == "Amazon CloudFront"; });
-  double weekday = 0, weekend = 0;
-  int weekdays = 0, weekends = 0;
-  for (const auto& [day, cost] : cdn) {
-    (is_weekend(day) ? weekend : weekday) += static_cast<double>(cost);
-    ++(is_weekend(day) ? weekends : weekdays);
-  }
-  ASSERT_GT(weekends, 100);
-  EXPECT_GT(weekday / weekdays, 1.2 * (weekend / weekends));
 }
 
 TEST_F(DemoCompany, LastFullMonthCostsMoreThanTheFirst) {
@@ -155,91 +135,20 @@ TEST_F(DemoCompany, LastFullMonthCostsMoreThanTheFirst) {
   EXPECT_GT(static_cast<double>(monthly["2025-05"]), 1.2 * static_cast<double>(monthly["2024-06"]));
 }
 
-TEST_F(DemoCompany, AnIncidentShowsAsAFewDaysOfSpike) {
-  auto shop = daily(
-      [](const Row& r) {
-        return r["ServiceName"] == "Amazon Elastic Compute Cloud" &&
-               r["SubAccountName"] == "nimbus-shop-prod";
-      },
-      "EffectiveCost");
-  std::vector<__int128> costs;
-  for (const auto& [day, cost] : shop) costs.push_back(cost);
-  // A spike day costs more than twice the median of the two weeks around it.
-  int spike_days = 0;
-  for (size_t i = 7; i + 7 < costs.size(); ++i) {
-    std::vector<__int128> window(costs.begin() + static_cast<long>(i) - 7,
-                                 costs.begin() + static_cast<long>(i) + 8);
-    std::nth_element(window.begin(), window.begin() + 7, window.end());
-    spike_days += costs[i] > 2 * window[7];
-  }
-  EXPECT_GE(spike_days, 2);
-  EXPECT_LE(spike_days, 6);
-}
-
-TEST_F(DemoCompany, ANewServiceAppearsMidHistory) {
-  std::string first;
-  for (const auto& r : *rows_) {
-    if (r["ServiceName"] == "Amazon Bedrock" && (first.empty() || r.day() < first)) first = r.day();
-  }
-  EXPECT_GT(first, "2024-09-01");
-  EXPECT_LT(first, "2025-03-01");
-}
-
 TEST_F(DemoCompany, TagsAreRealisticallyMessy) {
-  int untagged = 0, team = 0, capital_team = 0, owner_team = 0, other_case = 0;
+  // Values in another case (PROD, Hosting) show in the AWS export: DemoAwsExport checks them.
+  int untagged = 0, team = 0, capital_team = 0, owner_team = 0;
   for (const auto& r : *rows_) {
     const std::string& tags = r["Tags"];
     if (!r["ResourceId"].empty() && tags.empty()) ++untagged;
     team += tags.find("\"team\":") != std::string::npos;
     capital_team += tags.find("\"Team\":") != std::string::npos;
     owner_team += tags.find("\"owner-team\":") != std::string::npos;
-    other_case += tags.find("\"PROD\"") != std::string::npos ||
-                  tags.find("\"Hosting\"") != std::string::npos ||
-                  tags.find("\"Storefront\"") != std::string::npos ||
-                  tags.find("\"Shop-builder\"") != std::string::npos;
   }
   EXPECT_GT(untagged, 0);
   EXPECT_GT(capital_team, 0);
   EXPECT_GT(owner_team, 0);
-  EXPECT_GT(other_case, 0);
   EXPECT_GT(team, capital_team + owner_team) << "most resources use the canonical key";
-}
-
-TEST_F(DemoCompany, SavingsPlanPurchaseIsAmortizedOverCoveredAndUnusedUsageEachMonth) {
-  std::map<std::string, __int128> purchased, amortized;
-  int used = 0, unused = 0;
-  for (const auto& r : *rows_) {
-    if (r["CommitmentDiscountId"].empty()) continue;
-    std::string month = r["BillingPeriodStart"].substr(0, 7);
-    if (r["ChargeCategory"] == "Purchase") {
-      EXPECT_EQ(r["ChargeFrequency"], "Recurring");
-      EXPECT_EQ(r["PricingCategory"], "Standard");
-      EXPECT_EQ(r.money("EffectiveCost"), 0);
-      EXPECT_EQ(r["ResourceId"], r["CommitmentDiscountId"]);
-      purchased[month] += r.money("BilledCost");
-      continue;
-    }
-    ASSERT_EQ(r["ChargeCategory"], "Usage");
-    EXPECT_EQ(r["PricingCategory"], "Committed");
-    EXPECT_EQ(r.money("BilledCost"), 0);
-    if (r["CommitmentDiscountStatus"] == "Used") {
-      ++used;
-      EXPECT_LT(r.money("EffectiveCost"), r.money("ContractedCost"));
-      EXPECT_LE(r.money("ContractedCost"), r.money("ListCost"));
-    } else {
-      ++unused;
-      EXPECT_EQ(r["CommitmentDiscountStatus"], "Unused");
-      EXPECT_EQ(r["ResourceId"], r["CommitmentDiscountId"]);
-      EXPECT_EQ(r["ConsumedQuantity"], "");
-    }
-    amortized[month] += r.money("EffectiveCost");
-  }
-  EXPECT_GT(used, 1000);
-  EXPECT_GT(unused, 0);
-  ASSERT_EQ(purchased.size(), 13u);
-  for (const auto& [month, billed] : purchased) {
-    EXPECT_EQ(bt::format_e10(amortized[month]), bt::format_e10(billed)) << month;
-  }
 }
 
 TEST_F(DemoCompany, CostsFollowFromUnitPricesAndQuantities) {
@@ -296,7 +205,7 @@ TEST_F(DemoCompany, ChargesHaveValidFocusValuesAndOnlyFocusOrCustomColumns) {
       EXPECT_EQ(it->second, pair) << "one category per ServiceName: " << r["ServiceName"];
     }
   }
-  EXPECT_GE(category_of_service.size(), 20u);
+  EXPECT_GE(category_of_service.size(), 10u);  // AWS services are categorized by the connector
   for (const auto& header : *headers_) {
     for (const auto& [name, index] : header) {
       EXPECT_TRUE(billingfoot::focus::find_column(name) || name.starts_with("x_")) << name;

@@ -112,3 +112,12 @@ TEST(ConfigCli, InitWritesAStarterThatLoadsAndRefusesToOverwrite) {
   EXPECT_EQ(bt::run_cli({"init"}, {}, dir.path()).status, 2);
   EXPECT_EQ(bt::run_cli({"init", "--force"}, {}, dir.path()).status, 0);
 }
+
+TEST(Config, WarehouseMemoryLimitHasADefaultAndMustBeASize) {
+  EXPECT_EQ(parse("currency: USD\n", "/x/billingfoot.yaml").warehouse.memory_limit, "1536MB");
+  EXPECT_EQ(parse("warehouse: {memory_limit: 4GB}\n", "/x/billingfoot.yaml").warehouse.memory_limit, "4GB");
+  std::string e = error_of("warehouse:\n  memory_limit: lots\n");
+  EXPECT_NE(e.find("billingfoot.yaml:2:17: warehouse.memory_limit: must be a size such as 1536MB or 4GB, not lots"),
+            std::string::npos)
+      << e;
+}
