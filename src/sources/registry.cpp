@@ -1,5 +1,6 @@
 #include "common/errors.hpp"
 #include "sources/focus/focus_source.hpp"
+#include "sources/gcp/gcp_source.hpp"
 #include "sources/source.hpp"
 
 namespace billingfoot::sources {
@@ -7,6 +8,7 @@ namespace billingfoot::sources {
 const std::vector<SourceType>& source_types() {
   static const std::vector<SourceType> types = {
       {"focus", focus::kConfigKeys, focus::create},
+      {"gcp_billing_export", gcp::kConfigKeys, gcp::create},
   };
   return types;
 }
