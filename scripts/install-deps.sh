@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
+  python3 python3-cryptography
 )
 
 missing=()

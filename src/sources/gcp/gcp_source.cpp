@@ -338,12 +338,9 @@ class GcpBillingExportSource : public Source {
     }
     if (changed.empty()) return;
     con.execute("DELETE FROM gcp_export_rows WHERE invoice.month NOT IN (" + common::join(keep, ", ") + ")");
-    std::string fields;
-    for (const auto& f : export_fields()) fields += (fields.empty() ? "" : ", ") + common::quote_ident(f.name);
     std::string sql = common::render_template(common::embedded_resource("sources/gcp/normalize.sql"),
                                               {{"billing_account_name", sql_text_or_null(c_.billing_account_name)},
-                                               {"invoice_issuer_name", sql_text_or_null(c_.invoice_issuer_name)},
-                                               {"export_fields", fields}});
+                                               {"invoice_issuer_name", sql_text_or_null(c_.invoice_issuer_name)}});
     try {
       common::StepTimer timer(c_.name + ": normalize");
       con.execute(sql);

@@ -37,7 +37,8 @@
 CREATE OR REPLACE TEMP TABLE gcp_staging AS
 WITH export_rows AS (
   SELECT
-    e.*,
+    e AS export,  -- the export row as one STRUCT: export.cost, export.sku.description, …
+    e.bf_file,
     gcp_period_start(e.invoice.month) AS period_start,
     bf_decimal(e.cost) AS cost_amount,
     list_filter(coalesce(e.credits, []), c -> NOT gcp_credit_has_own_row(c.type)) AS folded_credits,
@@ -55,66 +56,66 @@ shared AS (
     r.*,
     r.period_start AS BillingPeriodStart,
     r.period_start + INTERVAL 1 MONTH AS BillingPeriodEnd,
-    bf_text(r.billing_account_id) AS BillingAccountId,
+    bf_text(r.export.billing_account_id) AS BillingAccountId,
     {{billing_account_name}} AS BillingAccountName,
     'Billing Account' AS BillingAccountType,
-    bf_text(r.currency) AS BillingCurrency,
-    gcp_timestamp(r.usage_start_time) AS ChargePeriodStart,
-    gcp_timestamp(r.usage_end_time) AS ChargePeriodEnd,
+    bf_text(r.export.currency) AS BillingCurrency,
+    gcp_timestamp(r.export.usage_start_time) AS ChargePeriodStart,
+    gcp_timestamp(r.export.usage_end_time) AS ChargePeriodEnd,
     {{invoice_issuer_name}} AS InvoiceIssuerName,
     'Google Cloud' AS ProviderName,
-    coalesce(bf_text(r.seller_name), 'Google Cloud') AS PublisherName,
+    coalesce(bf_text(r.export.seller_name), 'Google Cloud') AS PublisherName,
     'Google Cloud' AS ServiceProviderName,
     'Google Cloud' AS HostProviderName,
-    bf_text(r.service.description) AS ServiceName,
+    bf_text(r.export.service.description) AS ServiceName,
     coalesce(sc.category, 'Other') AS ServiceCategory,
     coalesce(sc.subcategory, 'Other (' || coalesce(sc.category, 'Other') || ')') AS ServiceSubcategory,
-    bf_text(r.project.id) AS SubAccountId,
-    CASE WHEN bf_text(r.project.id) IS NOT NULL THEN coalesce(bf_text(r.project.name), bf_text(r.project.id)) END AS SubAccountName,
-    CASE WHEN bf_text(r.project.id) IS NOT NULL THEN 'Project' END AS SubAccountType,
+    bf_text(r.export.project.id) AS SubAccountId,
+    CASE WHEN bf_text(r.export.project.id) IS NOT NULL THEN coalesce(bf_text(r.export.project.name), bf_text(r.export.project.id)) END AS SubAccountName,
+    CASE WHEN bf_text(r.export.project.id) IS NOT NULL THEN 'Project' END AS SubAccountType,
     -- location.region, not location.location (which may be a multi-region such as "us").
-    bf_text(r.location.region) AS RegionId,
-    CASE WHEN bf_text(r.location.region) IS NOT NULL THEN coalesce(rn.region_name, bf_text(r.location.region)) END AS RegionName,
-    bf_text(r.location.zone) AS AvailabilityZone,
+    bf_text(r.export.location.region) AS RegionId,
+    CASE WHEN bf_text(r.export.location.region) IS NOT NULL THEN coalesce(rn.region_name, bf_text(r.export.location.region)) END AS RegionName,
+    bf_text(r.export.location.zone) AS AvailabilityZone,
     -- Resources (detailed export only); a name that is just the id again is no name.
-    bf_text(r.resource.global_name) AS ResourceId,
-    CASE WHEN bf_text(r.resource.name) IS DISTINCT FROM bf_text(r.resource.global_name) THEN bf_text(r.resource.name) END AS ResourceName,
+    bf_text(r.export.resource.global_name) AS ResourceId,
+    CASE WHEN bf_text(r.export.resource.name) IS DISTINCT FROM bf_text(r.export.resource.global_name) THEN bf_text(r.export.resource.name) END AS ResourceName,
     -- The collection in the resource's full name: //compute.googleapis.com/…/instances/x → instances.
-    CASE WHEN bf_text(r.resource.global_name) IS NOT NULL THEN coalesce(
-      nullif(regexp_extract(r.resource.global_name, '/([^/]+)/[^/]+$', 1), ''), bf_text(r.service.description)) END AS ResourceType,
+    CASE WHEN bf_text(r.export.resource.global_name) IS NOT NULL THEN coalesce(
+      nullif(regexp_extract(r.export.resource.global_name, '/([^/]+)/[^/]+$', 1), ''), bf_text(r.export.service.description)) END AS ResourceType,
     gcp_key_values(list_concat(
-      list_transform(coalesce(r.labels, []), l -> {'k': l.key, 'v': l.value}),
-      list_transform(coalesce(r.system_labels, []), l -> {'k': l.key, 'v': l.value}),
-      list_transform(coalesce(r.tags, []), t -> {'k': 'tag/' || coalesce(t.namespace || '/', '') || t.key, 'v': t.value}),
-      list_transform(coalesce(r.project.labels, []), l -> {'k': 'project/' || l.key, 'v': l.value}))) AS Tags,
-    bf_text(r.invoice.month) AS x_InvoiceMonth,
-    gcp_billing_period(r.invoice.month) AS x_BillingPeriod,
-    bf_text(r.cost_type) AS x_CostType,
-    bf_text(r.service.id) AS x_ServiceId,
-    bf_text(r.project.number) AS x_ProjectNumber,
-    CAST(bf_decimal(r.currency_conversion_rate) AS VARCHAR) AS x_CurrencyConversionRate,
-    strftime(gcp_timestamp(r.export_time), '%Y-%m-%dT%H:%M:%S.%fZ') AS x_ExportTime
+      list_transform(coalesce(r.export.labels, []), l -> {'k': l.key, 'v': l.value}),
+      list_transform(coalesce(r.export.system_labels, []), l -> {'k': l.key, 'v': l.value}),
+      list_transform(coalesce(r.export.tags, []), t -> {'k': 'tag/' || coalesce(t.namespace || '/', '') || t.key, 'v': t.value}),
+      list_transform(coalesce(r.export.project.labels, []), l -> {'k': 'project/' || l.key, 'v': l.value}))) AS Tags,
+    bf_text(r.export.invoice.month) AS x_InvoiceMonth,
+    gcp_billing_period(r.export.invoice.month) AS x_BillingPeriod,
+    bf_text(r.export.cost_type) AS x_CostType,
+    bf_text(r.export.service.id) AS x_ServiceId,
+    bf_text(r.export.project.number) AS x_ProjectNumber,
+    CAST(bf_decimal(r.export.currency_conversion_rate) AS VARCHAR) AS x_CurrencyConversionRate,
+    strftime(gcp_timestamp(r.export.export_time), '%Y-%m-%dT%H:%M:%S.%fZ') AS x_ExportTime
   FROM export_rows r
-  LEFT JOIN gcp_service_categories sc ON sc.service = r.service.description
-  LEFT JOIN gcp_region_names rn ON rn.region_id = r.location.region
+  LEFT JOIN gcp_service_categories sc ON sc.service = r.export.service.description
+  LEFT JOIN gcp_region_names rn ON rn.region_id = r.export.location.region
 ),
 
 charges AS (
   SELECT
     s.*,
     CASE
-      WHEN s.cost_type = 'tax' THEN 'Tax'
-      WHEN s.cost_type = 'rounding_error' THEN 'Adjustment'
-      WHEN s.cost_type = 'adjustment' THEN CASE
-        WHEN s.adjustment_info.type IN ('USAGE_CORRECTION', 'PRICE_CORRECTION', 'METADATA_CORRECTION') THEN 'Usage'
-        WHEN s.adjustment_info.type IN ('GOODWILL', 'SLA_VIOLATION', 'SALESFORCE_CREDIT') THEN 'Credit'
+      WHEN s.export.cost_type = 'tax' THEN 'Tax'
+      WHEN s.export.cost_type = 'rounding_error' THEN 'Adjustment'
+      WHEN s.export.cost_type = 'adjustment' THEN CASE
+        WHEN s.export.adjustment_info.type IN ('USAGE_CORRECTION', 'PRICE_CORRECTION', 'METADATA_CORRECTION') THEN 'Usage'
+        WHEN s.export.adjustment_info.type IN ('GOODWILL', 'SLA_VIOLATION', 'SALESFORCE_CREDIT') THEN 'Credit'
         ELSE 'Adjustment' END
       WHEN s.is_commitment_fee THEN 'Purchase'
       ELSE 'Usage'  -- regular, and cost types Google may add
     END AS ChargeCategory,
     -- Spend-based commitments ("dollar based") count money, resource-based ones units.
     CASE
-      WHEN s.is_commitment_fee THEN CASE WHEN s.sku.description ILIKE '%dollar%' THEN 'Spend' ELSE 'Usage' END
+      WHEN s.is_commitment_fee THEN CASE WHEN s.export.sku.description ILIKE '%dollar%' THEN 'Spend' ELSE 'Usage' END
       ELSE gcp_commitment_category(s.commitment_credit.type)
     END AS commitment_category
   FROM shared s
@@ -124,56 +125,56 @@ charge_rows AS (
   SELECT
     -- A commitment fee's resource is the commitment itself (FOCUS commitment discounts).
     c.* EXCLUDE (commitment_category) REPLACE (
-      CASE WHEN c.is_commitment_fee THEN coalesce(bf_text(c.subscription.instance_id), bf_text(c.sku.id)) ELSE c.ResourceId END AS ResourceId,
+      CASE WHEN c.is_commitment_fee THEN coalesce(bf_text(c.export.subscription.instance_id), bf_text(c.export.sku.id)) ELSE c.ResourceId END AS ResourceId,
       CASE WHEN c.is_commitment_fee THEN NULL ELSE c.ResourceName END AS ResourceName,
       CASE WHEN c.is_commitment_fee THEN 'Commitment' ELSE c.ResourceType END AS ResourceType),
     -- A correction of usage before this invoice month corrects a previously invoiced period.
-    CASE WHEN c.cost_type = 'adjustment' AND c.ChargePeriodStart < c.BillingPeriodStart THEN 'Correction' END AS ChargeClass,
-    coalesce(bf_text(c.sku.description), bf_text(c.adjustment_info.description), c.ServiceName || ' ' || c.cost_type) AS ChargeDescription,
+    CASE WHEN c.export.cost_type = 'adjustment' AND c.ChargePeriodStart < c.BillingPeriodStart THEN 'Correction' END AS ChargeClass,
+    coalesce(bf_text(c.export.sku.description), bf_text(c.export.adjustment_info.description), c.ServiceName || ' ' || c.export.cost_type) AS ChargeDescription,
     CASE c.ChargeCategory WHEN 'Usage' THEN 'Usage-Based' WHEN 'Purchase' THEN 'Recurring' ELSE 'One-Time' END AS ChargeFrequency,
     CASE
       WHEN c.ChargeCategory NOT IN ('Usage', 'Purchase') THEN NULL
       WHEN c.commitment_credit IS NOT NULL THEN 'Committed'
-      WHEN c.sku.description ILIKE '%spot%' OR c.sku.description ILIKE '%preemptible%' THEN 'Dynamic'
+      WHEN c.export.sku.description ILIKE '%spot%' OR c.export.sku.description ILIKE '%preemptible%' THEN 'Dynamic'
       ELSE 'Standard'
     END AS PricingCategory,
     CAST(c.cost_amount + gcp_credit_sum(c.folded_credits) AS DECIMAL(38,10)) AS BilledCost,
     CAST(c.cost_amount + gcp_credit_sum(c.folded_credits) AS DECIMAL(38,10)) AS EffectiveCost,
-    CAST(coalesce(bf_decimal(c.cost_at_list), c.cost_amount) AS DECIMAL(38,10)) AS ListCost,
-    CAST(coalesce(bf_decimal(c.cost_at_effective_price_default), c.cost_amount) AS DECIMAL(38,10)) AS ContractedCost,
-    CASE WHEN c.ChargeCategory <> 'Tax' THEN bf_decimal(c.price.list_price) END AS ListUnitPrice,
-    CASE WHEN c.ChargeCategory <> 'Tax' THEN coalesce(bf_decimal(c.price.effective_price_default), bf_decimal(c.price.effective_price)) END AS ContractedUnitPrice,
-    CASE WHEN c.ChargeCategory <> 'Tax' AND bf_text(c.usage.pricing_unit) IS NOT NULL THEN bf_decimal(c.usage.amount_in_pricing_units) END AS PricingQuantity,
-    CASE WHEN c.ChargeCategory <> 'Tax' AND bf_text(c.usage.amount_in_pricing_units) IS NOT NULL THEN bf_text(c.usage.pricing_unit) END AS PricingUnit,
-    CASE WHEN c.ChargeCategory = 'Usage' AND bf_text(c.usage.unit) IS NOT NULL THEN bf_decimal(c.usage.amount) END AS ConsumedQuantity,
-    CASE WHEN c.ChargeCategory = 'Usage' AND bf_text(c.usage.amount) IS NOT NULL THEN bf_text(c.usage.unit) END AS ConsumedUnit,
-    CASE WHEN c.ChargeCategory <> 'Tax' THEN bf_text(c.sku.id) END AS SkuId,
-    CASE WHEN c.ChargeCategory <> 'Tax' THEN bf_text(c.sku.id) END AS SkuPriceId,
-    CASE WHEN c.ChargeCategory <> 'Tax' AND bf_text(c.sku.id) IS NOT NULL THEN bf_text(c.sku.description) END AS SkuMeter,
+    CAST(coalesce(bf_decimal(c.export.cost_at_list), c.cost_amount) AS DECIMAL(38,10)) AS ListCost,
+    CAST(coalesce(bf_decimal(c.export.cost_at_effective_price_default), c.cost_amount) AS DECIMAL(38,10)) AS ContractedCost,
+    CASE WHEN c.ChargeCategory <> 'Tax' THEN bf_decimal(c.export.price.list_price) END AS ListUnitPrice,
+    CASE WHEN c.ChargeCategory <> 'Tax' THEN coalesce(bf_decimal(c.export.price.effective_price_default), bf_decimal(c.export.price.effective_price)) END AS ContractedUnitPrice,
+    CASE WHEN c.ChargeCategory <> 'Tax' AND bf_text(c.export.usage.pricing_unit) IS NOT NULL THEN bf_decimal(c.export.usage.amount_in_pricing_units) END AS PricingQuantity,
+    CASE WHEN c.ChargeCategory <> 'Tax' AND bf_text(c.export.usage.amount_in_pricing_units) IS NOT NULL THEN bf_text(c.export.usage.pricing_unit) END AS PricingUnit,
+    CASE WHEN c.ChargeCategory = 'Usage' AND bf_text(c.export.usage.unit) IS NOT NULL THEN bf_decimal(c.export.usage.amount) END AS ConsumedQuantity,
+    CASE WHEN c.ChargeCategory = 'Usage' AND bf_text(c.export.usage.amount) IS NOT NULL THEN bf_text(c.export.usage.unit) END AS ConsumedUnit,
+    CASE WHEN c.ChargeCategory <> 'Tax' THEN bf_text(c.export.sku.id) END AS SkuId,
+    CASE WHEN c.ChargeCategory <> 'Tax' THEN bf_text(c.export.sku.id) END AS SkuPriceId,
+    CASE WHEN c.ChargeCategory <> 'Tax' AND bf_text(c.export.sku.id) IS NOT NULL THEN bf_text(c.export.sku.description) END AS SkuMeter,
 
     -- Committed use discounts: covered usage carries the commitment credit (folded above, so
     -- BilledCost is what remains after the discount); the commitment's own fee is a Purchase.
     -- Google links fee and usage only in the 2025 consumption model (subscription ids); older
     -- fees get the SKU id as a stable stand-in id.
     CASE
-      WHEN c.is_commitment_fee THEN coalesce(bf_text(c.subscription.instance_id), bf_text(c.sku.id))
+      WHEN c.is_commitment_fee THEN coalesce(bf_text(c.export.subscription.instance_id), bf_text(c.export.sku.id))
       WHEN c.commitment_credit IS NOT NULL THEN coalesce(
-        bf_text(c.consumption_model.applied_subscription_instance_id), bf_text(c.subscription.instance_id),
+        bf_text(c.export.consumption_model.applied_subscription_instance_id), bf_text(c.export.subscription.instance_id),
         bf_text(c.commitment_credit.id), bf_text(c.commitment_credit.name))
     END AS CommitmentDiscountId,
     c.commitment_category AS CommitmentDiscountCategory,
     CASE
-      WHEN c.is_commitment_fee THEN bf_text(c.sku.description)
+      WHEN c.is_commitment_fee THEN bf_text(c.export.sku.description)
       WHEN c.commitment_credit IS NOT NULL THEN coalesce(bf_text(c.commitment_credit.full_name), bf_text(c.commitment_credit.name))
     END AS CommitmentDiscountName,
     CASE WHEN c.commitment_category IS NOT NULL AND NOT c.is_commitment_fee AND c.ChargeCategory = 'Usage' THEN 'Used' END AS CommitmentDiscountStatus,
     CASE c.commitment_category
       WHEN 'Spend' THEN CASE WHEN c.is_commitment_fee THEN c.cost_amount ELSE -bf_decimal(c.commitment_credit.amount) END
-      WHEN 'Usage' THEN bf_decimal(c.usage.amount_in_pricing_units)
+      WHEN 'Usage' THEN bf_decimal(c.export.usage.amount_in_pricing_units)
     END AS CommitmentDiscountQuantity,
     CASE c.commitment_category
       WHEN 'Spend' THEN c.BillingCurrency
-      WHEN 'Usage' THEN CASE WHEN bf_text(c.usage.amount_in_pricing_units) IS NOT NULL THEN bf_text(c.usage.pricing_unit) END
+      WHEN 'Usage' THEN CASE WHEN bf_text(c.export.usage.amount_in_pricing_units) IS NOT NULL THEN bf_text(c.export.usage.pricing_unit) END
     END AS CommitmentDiscountUnit,
     CASE c.commitment_category
       WHEN 'Spend' THEN 'Spend-based Committed Use Discount'
@@ -182,7 +183,7 @@ charge_rows AS (
 
     CAST(c.cost_amount AS VARCHAR) AS x_Cost,
     CAST(gcp_credit_sum(c.folded_credits) AS VARCHAR) AS x_FoldedCredits,
-    bf_text(c.adjustment_info.type) AS x_AdjustmentType
+    bf_text(c.export.adjustment_info.type) AS x_AdjustmentType
   FROM charges c
 ),
 
@@ -204,10 +205,10 @@ credit_rows AS (
   FROM (SELECT *, unnest(own_row_credits) AS credit FROM shared) s
 )
 
-SELECT * EXCLUDE ({{export_fields}}, period_start, cost_amount, folded_credits, own_row_credits,
+SELECT * EXCLUDE (export, period_start, cost_amount, folded_credits, own_row_credits,
                   commitment_credit, is_commitment_fee)
 FROM charge_rows
 UNION ALL BY NAME
-SELECT * EXCLUDE ({{export_fields}}, period_start, cost_amount, folded_credits, own_row_credits,
+SELECT * EXCLUDE (export, period_start, cost_amount, folded_credits, own_row_credits,
                   commitment_credit, is_commitment_fee, credit)
 FROM credit_rows;

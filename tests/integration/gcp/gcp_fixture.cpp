@@ -54,6 +54,7 @@ struct RowSax : nlohmann::json_sax<json> {
   std::string month;
   __int128 cost = 0, credits = 0;
   int credit_count = 0;
+  std::vector<std::string> credit_types;
 
   std::string where() const {
     std::string p;
@@ -75,6 +76,7 @@ struct RowSax : nlohmann::json_sax<json> {
   bool number_float(number_float_t, const string_t& s) override { return number(s), true; }
   bool string(string_t& s) override {
     if (where() == "/invoice/month") month = s;
+    if (where() == "/credits/[]/type") credit_types.push_back(s);
     return true;
   }
   bool binary(binary_t&) override { return true; }
@@ -106,6 +108,7 @@ std::map<std::string, MonthTotal> invoice_totals(const std::string& jsonl) {
     t.cost_e10 += sax.cost;
     t.credits_e10 += sax.credits;
     t.credits += sax.credit_count;
+    for (const auto& type : sax.credit_types) t.separate_credits += type == "PROMOTION" || type == "DISCOUNT";
     ++t.rows;
   }
   return totals;
@@ -156,7 +159,9 @@ FakeBigQuery::FakeBigQuery(const TestKey& key, const fs::path& rows_file, const 
                            const fs::path& stats_file)
     : stats_(stats_file) {
   std::vector<std::string> argv = {python(),
-                                   (fixture_dir() / "fake_bigquery.py").string(),
+                                   fake_server_script("gcp_bigquery.py").string(),
+                                   "--port",
+                                   "{port}",
                                    "--public-key",
                                    key.public_pem.string(),
                                    "--client-email",
@@ -174,34 +179,7 @@ FakeBigQuery::FakeBigQuery(const TestKey& key, const fs::path& rows_file, const 
                                    "--stats",
                                    stats_file.string()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  int out[2];
-  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-  pid_ = fork();
-  if (pid_ == 0) {
-    dup2(out[1], 1);
-    close(out[0]);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  close(out[1]);
-  std::string seen;
-  char c;
-  while (read(out[0], &c, 1) == 1 && c != '\n') seen += c;
-  close(out[0]);
-  if (seen.rfind("PORT ", 0) != 0) {
-    throw std::runtime_error("fake_bigquery.py did not start (needs python3 and python3-cryptography): " + seen);
-  }
-  port_ = std::stoi(seen.substr(5));
-}
-
-FakeBigQuery::~FakeBigQuery() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
+  server_ = ServerProcess::start(argv);
 }
 
 int FakeBigQuery::stat(const std::string& name) const {

@@ -3,12 +3,13 @@
 // export, invoice totals computed from them independently of billingfoot (exact decimals,
 // read with nlohmann's SAX parser so no number passes through a double), and the fake
 // BigQuery + OAuth server (fake_bigquery.py) started on a free loopback port.
-#include <sys/types.h>
-
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "support/server_process.hpp"
 
 namespace billingfoot::testing::gcp {
 
@@ -28,6 +29,7 @@ struct MonthTotal {
   __int128 credits_e10 = 0;  // Σ credits.amount
   int rows = 0;
   int credits = 0;
+  int separate_credits = 0;  // PROMOTION, DISCOUNT or an unknown type: FOCUS Credit rows
   __int128 invoice() const { return cost_e10 + credits_e10; }
 };
 std::map<std::string, MonthTotal> invoice_totals(const std::string& jsonl);
@@ -39,22 +41,19 @@ struct TestKey {
 };
 TestKey make_test_key(const std::filesystem::path& dir, const std::string& name = "sa");
 
-// fake_bigquery.py running on 127.0.0.1:<port>, stopped (SIGTERM, reaped) at destruction.
+// tests/fakes/gcp_bigquery.py on a free loopback port, serving `rows_file` as the detailed
+// export table nimbus-billing.billing_export.gcp_billing_export_resource_v1_01A2B3_C4D5E6_F7A8B9;
+// stopped at destruction.
 class FakeBigQuery {
  public:
   FakeBigQuery(const TestKey& key, const std::filesystem::path& rows_file,
                const std::vector<std::string>& extra_args, const std::filesystem::path& stats_file);
-  ~FakeBigQuery();
-  FakeBigQuery(const FakeBigQuery&) = delete;
-  FakeBigQuery& operator=(const FakeBigQuery&) = delete;
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return server_->url(); }
   // A counter from the --stats file (0 when absent).
   int stat(const std::string& name) const;
 
  private:
-  pid_t pid_ = -1;
-  int port_ = 0;
+  std::unique_ptr<ServerProcess> server_;
   std::filesystem::path stats_;
 };
 

@@ -19,7 +19,8 @@ like the export) on every query, so a test can append late rows between syncs.
 Failures it can inject, each once: a 500 on the first getQueryResults page request, a 403
 rateLimitExceeded on the second jobs.query, a jobComplete=false on the first extraction query.
 Tokens expire after --token-lifetime seconds or --token-uses authorized requests (401).
-Counters are written to --stats after every request. Prints "PORT <n>" once listening.
+Counters are written to --stats after every request. Listens on 127.0.0.1:--port (0 = any free
+port) and prints "PORT <n>" once listening.
 """
 import argparse
 import base64
@@ -345,10 +346,11 @@ def main():
     parser.add_argument("--incomplete-once", action="store_true")
     parser.add_argument("--deny-jobs", action="store_true", help="403: no bigquery.jobs.create permission")
     parser.add_argument("--stats", default="")
+    parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     with open(args.public_key, "rb") as f:
         public_key = serialization.load_pem_public_key(f.read())
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     print("PORT %d" % server.server_address[1], flush=True)
     server.serve_forever()
 
