@@ -41,7 +41,7 @@ SCOPES = ("https://www.googleapis.com/auth/bigquery", "https://www.googleapis.co
 
 args = None
 public_key = None
-lock = threading.Lock()
+lock = threading.RLock()  # send_json saves stats under it, also from inside locked blocks
 tokens = {}  # token -> {"expires": epoch seconds, "uses": int}
 jobs = {}  # job id -> {"schema": [...], "rows": [...], "polls_left": int}
 request_ids = {}  # requestId -> job id
