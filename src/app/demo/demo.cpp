@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 const std::vector<DemoProvider>& demo_providers() {
   static const std::vector<DemoProvider> all = {
       {"aws", "focus", "exports/aws-focus", generate_aws},
-      {"gcp", "focus", "exports/gcp-focus", generate_gcp},
+      {"gcp", "gcp_billing_export", "exports/gcp-billing", generate_gcp},
       {"azure", "focus", "exports/azure-focus", generate_azure},
       {"datadog", "focus", "exports/datadog-focus", generate_datadog},
   };
@@ -93,7 +93,8 @@ WriteSummary write_demo(const fs::path& dir, const DemoCompany& company) {
     fs::path folder = dir / p.folder;
     if (!fs::is_directory(folder)) continue;
     for (const auto& entry : fs::directory_iterator(folder)) {
-      if (entry.path().extension() == ".csv" && !generated.count(entry.path())) {
+      bool data_file = entry.path().extension() == ".csv" || entry.path().extension() == ".jsonl";
+      if (data_file && !generated.count(entry.path())) {
         fs::remove(entry.path());
         ++summary.removed;
       }
