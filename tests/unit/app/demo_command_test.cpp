@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "integration/gcp/gcp_fixture.hpp"
 #include "support/cli.hpp"
 
 namespace bt = billingfoot::testing;
@@ -15,10 +16,19 @@ namespace {
 const std::vector<std::string> kDemoArgs = {"demo",    "--dir",      "company",
                                             "--as-of", "2025-06-15", "--no-serve"};
 
-// Σ BilledCost over every generated CSV file, read with the test's own CSV parser.
+// Σ BilledCost over every generated FOCUS CSV file, read with the test's own CSV parser, plus
+// the invoice total (Σ cost + Σ credits) of every Google Cloud billing export file.
 __int128 billed_in_files(const fs::path& exports, int* files) {
   __int128 sum = 0;
   for (const auto& entry : fs::recursive_directory_iterator(exports)) {
+    if (entry.path().extension() == ".jsonl") {
+      ++*files;
+      for (const auto& [month, total] :
+           billingfoot::testing::gcp::invoice_totals(bt::read_file(entry.path()))) {
+        sum += total.invoice();
+      }
+      continue;
+    }
     if (entry.path().extension() != ".csv") continue;
     ++*files;
     auto table = bt::parse_csv(bt::read_file(entry.path()));

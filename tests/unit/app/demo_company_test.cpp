@@ -7,8 +7,11 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "app/demo/demo.hpp"
 #include "focus/catalogue.hpp"
+#include "integration/gcp/gcp_fixture.hpp"
 #include "support/cli.hpp"
 
 namespace bt = billingfoot::testing;
@@ -52,6 +55,7 @@ class DemoCompany : public ::testing::Test {
     rows_ = new std::vector<Row>();
     for (const auto& provider : company_->providers) {
       for (const auto& file : provider.files) {
+        if (!file.path.ends_with(".csv")) continue;  // Google Cloud: checked on its own below
         auto table = bt::parse_csv(file.content);
         auto& header = headers_->emplace_back();
         for (size_t i = 0; i < table[0].size(); ++i) header[table[0][i]] = i;
@@ -112,9 +116,9 @@ TEST_F(DemoCompany, DifferentSeedGivesDifferentFiles) {
 TEST_F(DemoCompany, HasThirteenMonthlyFilesPerProviderEndingWithTheMonthToDate) {
   for (const auto& provider : company_->providers) {
     ASSERT_EQ(provider.files.size(), 13u) << provider.source;
-    EXPECT_NE(provider.files.front().path.find("2024-06.csv"), std::string::npos)
+    EXPECT_NE(provider.files.front().path.find("2024-06."), std::string::npos)
         << provider.files.front().path;
-    EXPECT_NE(provider.files.back().path.find("2025-06.csv"), std::string::npos)
+    EXPECT_NE(provider.files.back().path.find("2025-06."), std::string::npos)
         << provider.files.back().path;
   }
   std::set<std::string> periods;
@@ -126,11 +130,14 @@ TEST_F(DemoCompany, HasThirteenMonthlyFilesPerProviderEndingWithTheMonthToDate) 
   }
   EXPECT_EQ(periods.size(), 13u);
   EXPECT_EQ(last_day, "2025-06-16T00:00:00Z") << "data runs through the as-of day";
-  int64_t rows = 0;
+  int64_t rows = 0, csv_rows = 0;
   for (const auto& provider : company_->providers) {
-    for (const auto& f : provider.files) rows += f.rows;
+    for (const auto& f : provider.files) {
+      rows += f.rows;
+      if (f.path.ends_with(".csv")) csv_rows += f.rows;
+    }
   }
-  EXPECT_EQ(rows, static_cast<int64_t>(rows_->size()));
+  EXPECT_EQ(csv_rows, static_cast<int64_t>(rows_->size()));
   EXPECT_GT(rows, 80'000);
   EXPECT_LT(rows, 300'000);
 }
@@ -317,4 +324,43 @@ TEST_F(DemoCompany, WritingTheSameFilesAgainLeavesThemUntouched) {
   EXPECT_EQ(second.written, 0);
   EXPECT_EQ(second.unchanged, first.written);
   EXPECT_EQ(std::filesystem::last_write_time(file), written_at);
+}
+
+TEST_F(DemoCompany, GoogleCloudIsABigQueryBillingExportOfTheDataPlatform) {
+  const demo::ProviderFiles* gcp = nullptr;
+  for (const auto& p : company_->providers) {
+    if (p.source == "gcp") gcp = &p;
+  }
+  ASSERT_NE(gcp, nullptr);
+  std::set<std::string> services, credit_types;
+  int64_t rows = 0;
+  for (const auto& file : gcp->files) {
+    ASSERT_TRUE(file.path.ends_with(".jsonl")) << file.path;
+    std::string month = file.path.substr(file.path.size() - 13, 7);  // …-YYYY-MM.jsonl
+    auto totals = billingfoot::testing::gcp::invoice_totals(file.content);
+    ASSERT_EQ(totals.size(), 1u) << file.path << ": one invoice month per file";
+    EXPECT_EQ(totals.begin()->first, month);
+    EXPECT_LT(totals.begin()->second.credits_e10, 0) << "credits are negative";
+    size_t start = 0;
+    while (start < file.content.size()) {
+      size_t end = file.content.find('\n', start);
+      auto row = nlohmann::json::parse(file.content.substr(start, end - start));
+      start = end + 1;
+      ++rows;
+      services.insert(row["service"]["description"].get<std::string>());
+      ASSERT_TRUE(row["labels"].is_array() && row["credits"].is_array() && row["project"]["labels"].is_array());
+      for (const auto& c : row["credits"]) credit_types.insert(c["type"].get<std::string>());
+      ASSERT_EQ(row["usage_start_time"].get<std::string>().substr(0, 7), month);
+    }
+    EXPECT_EQ(file.rows, totals.begin()->second.rows);
+  }
+  EXPECT_EQ(rows, [&] {
+    int64_t n = 0;
+    for (const auto& f : gcp->files) n += f.rows;
+    return n;
+  }());
+  for (const char* s : {"BigQuery", "Dataflow", "Cloud Composer", "Cloud Storage", "Vertex AI"}) {
+    EXPECT_TRUE(services.count(s)) << s;
+  }
+  EXPECT_EQ(credit_types, (std::set<std::string>{"PROMOTION", "SUSTAINED_USAGE_DISCOUNT"}));
 }
