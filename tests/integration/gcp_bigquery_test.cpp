@@ -16,14 +16,16 @@ namespace {
 const std::map<std::string, std::string> kFastRetries = {{"BILLINGFOOT_HTTP_BACKOFF_MS", "1"}};
 
 std::map<std::string, std::string> totals_held(const fs::path& dir) {
-  auto r = bt::run_cli({"query", "--format", "csv",
-                        "SELECT x_BillingPeriod, sum(BilledCost), count(*) FROM focus_costs GROUP BY 1 ORDER BY 1"},
-                       {}, dir);
+  auto r = bt::run_cli(
+      {"query", "--format", "csv",
+       "SELECT x_BillingPeriod, sum(BilledCost), count(*) FROM focus_costs GROUP BY 1 ORDER BY 1"},
+      {}, dir);
   EXPECT_EQ(r.status, 0) << r.err;
   std::map<std::string, std::string> out;
   auto rows = bt::parse_csv(r.out);
   for (size_t i = 1; i < rows.size(); ++i) {
-    out[rows[i][0]] = bt::format_e10(bt::parse_decimal_e10(rows[i][1])) + " in " + rows[i][2] + " rows";
+    out[rows[i][0]] =
+        bt::format_e10(bt::parse_decimal_e10(rows[i][1])) + " in " + rows[i][2] + " rows";
   }
   return out;
 }
@@ -31,21 +33,25 @@ std::map<std::string, std::string> totals_held(const fs::path& dir) {
 std::map<std::string, std::string> totals_expected(const std::string& jsonl) {
   std::map<std::string, std::string> out;
   for (const auto& [period, t] : gt::invoice_totals(jsonl)) {
-    out[period] = bt::format_e10(t.invoice()) + " in " + std::to_string(t.rows + t.separate_credits) + " rows";
+    out[period] = bt::format_e10(t.invoice()) + " in " +
+                  std::to_string(t.rows + t.separate_credits) + " rows";
   }
   return out;
 }
 
-std::string late_row(const std::string& period, const std::string& export_day, const std::string& cost,
-                     const std::string& credits) {
-  return "{\"billing_account_id\":\"01A2B3-C4D5E6-F7A8B9\",\"service\":{\"id\":\"24E6-581D-38E5\",\"description\":"
-         "\"BigQuery\"},\"sku\":{\"id\":\"3362-E469-6BEF\",\"description\":\"Analysis\"},\"usage_start_time\":\"" +
+std::string late_row(const std::string& period, const std::string& export_day,
+                     const std::string& cost, const std::string& credits) {
+  return "{\"billing_account_id\":\"01A2B3-C4D5E6-F7A8B9\",\"service\":{\"id\":\"24E6-581D-38E5\","
+         "\"description\":"
+         "\"BigQuery\"},\"sku\":{\"id\":\"3362-E469-6BEF\",\"description\":\"Analysis\"},\"usage_"
+         "start_time\":\"" +
          period + "-15T00:00:00Z\",\"usage_end_time\":\"" + period +
-         "-15T01:00:00Z\",\"project\":{\"id\":\"nimbus-data-prod\",\"name\":\"Nimbus Data (prod)\",\"labels\":[]},"
+         "-15T01:00:00Z\",\"project\":{\"id\":\"nimbus-data-prod\",\"name\":\"Nimbus Data "
+         "(prod)\",\"labels\":[]},"
          "\"labels\":[],\"system_labels\":[],\"tags\":[],\"credits\":" +
          credits + ",\"export_time\":\"" + export_day + "T09:00:00Z\",\"cost\":" + cost +
-         ",\"currency\":\"USD\",\"invoice\":{\"month\":\"" + period.substr(0, 4) + period.substr(5, 2) +
-         "\"},\"cost_type\":\"regular\"}\n";
+         ",\"currency\":\"USD\",\"invoice\":{\"month\":\"" + period.substr(0, 4) +
+         period.substr(5, 2) + "\"},\"cost_type\":\"regular\"}\n";
 }
 
 class GcpBigQuery : public ::testing::Test {
@@ -57,18 +63,21 @@ class GcpBigQuery : public ::testing::Test {
   }
 
   void start(const std::vector<std::string>& fake_args) {
-    fake_ = std::make_unique<gt::FakeBigQuery>(key_, dir_ / "table.jsonl", fake_args, dir_ / "stats.json");
+    fake_ = std::make_unique<gt::FakeBigQuery>(key_, dir_ / "table.jsonl", fake_args,
+                                               dir_ / "stats.json");
   }
 
   // billingfoot.yaml pointing at the fake; `auth` is the credentials part.
   void configure(const std::string& auth = "", const std::string& table = "") {
     std::string t = table.empty() ? "gcp_billing_export_resource_v1_01A2B3_C4D5E6_F7A8B9" : table;
-    bt::write_file(dir_ / "billingfoot.yaml",
-                   "data_dir: ./.billingfoot\nsources:\n  - name: gcp\n    type: gcp_billing_export\n"
-                   "    bigquery: {project: nimbus-billing, dataset: billing_export, table: " +
-                       t + ", location: US}\n" +
-                       (auth.empty() ? "    credentials_file: " + key_.key_file.string() + "\n" : auth) +
-                       "    token_endpoint: " + fake_->url() + "/token\n    api_endpoint: " + fake_->url() + "\n");
+    bt::write_file(
+        dir_ / "billingfoot.yaml",
+        "data_dir: ./.billingfoot\nsources:\n  - name: gcp\n    type: gcp_billing_export\n"
+        "    bigquery: {project: nimbus-billing, dataset: billing_export, table: " +
+            t + ", location: US}\n" +
+            (auth.empty() ? "    credentials_file: " + key_.key_file.string() + "\n" : auth) +
+            "    token_endpoint: " + fake_->url() + "/token\n    api_endpoint: " + fake_->url() +
+            "\n");
   }
 
   bt::CliResult sync(const std::vector<std::string>& extra = {},
@@ -87,13 +96,15 @@ class GcpBigQuery : public ::testing::Test {
 }  // namespace
 
 TEST_F(GcpBigQuery, LoadsEveryMonthThroughExpiringTokensPagesA500ARateLimitAndASlowJob) {
-  start({"--page-size", "2", "--token-uses", "3", "--fail-500-once", "--rate-limit-once", "--incomplete-once"});
+  start({"--page-size", "2", "--token-uses", "3", "--fail-500-once", "--rate-limit-once",
+         "--incomplete-once"});
   configure();
   auto r = sync();
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_EQ(totals_held(dir_.path()), totals_expected(rows_));
   EXPECT_EQ(fake_->stat("jwt_rejected"), 0);
-  EXPECT_GE(fake_->stat("tokens_issued"), 2) << "tokens expire after 3 requests: a new one was needed";
+  EXPECT_GE(fake_->stat("tokens_issued"), 2)
+      << "tokens expire after 3 requests: a new one was needed";
   EXPECT_GE(fake_->stat("unauthorized"), 1);
   EXPECT_EQ(fake_->stat("injected_500"), 1);
   EXPECT_EQ(fake_->stat("injected_rate_limit"), 1);
@@ -107,7 +118,8 @@ TEST_F(GcpBigQuery, LoadsEveryMonthThroughExpiringTokensPagesA500ARateLimitAndAS
     }
   }
   EXPECT_EQ(landed, 29);
-  EXPECT_TRUE(fs::exists(dir_ / (".billingfoot/landing/gcp/" + gt::invoice_month(0) + "/page-00001.jsonl")));
+  EXPECT_TRUE(fs::exists(
+      dir_ / (".billingfoot/landing/gcp/" + gt::invoice_month(0) + "/page-00001.jsonl")));
 }
 
 TEST_F(GcpBigQuery, LoadedDataPassesFocusValidation) {
@@ -125,16 +137,19 @@ TEST_F(GcpBigQuery, LateRowsReloadTheLookbackMonthsAndOlderMonthsOnlyOnRequest) 
   std::string old = gt::invoice_month(2), prev = gt::invoice_month(1), cur = gt::invoice_month(0);
   // Days after month end: a promotion credit lands in the previous month, a tax correction in
   // the one before (outside the default lookback of one month).
-  std::string late = late_row(prev, cur + "-02", "0",
-                              "[{\"name\":\"Milestone credit\",\"amount\":-40.125,\"full_name\":\"Milestone credit\","
-                              "\"id\":\"Promo:1\",\"type\":\"PROMOTION\"}]") +
-                     late_row(old, cur + "-02", "3.33", "[]");
+  std::string late =
+      late_row(
+          prev, cur + "-02", "0",
+          "[{\"name\":\"Milestone credit\",\"amount\":-40.125,\"full_name\":\"Milestone credit\","
+          "\"id\":\"Promo:1\",\"type\":\"PROMOTION\"}]") +
+      late_row(old, cur + "-02", "3.33", "[]");
   bt::write_file(dir_ / "table.jsonl", rows_ + late);
   auto second = sync();
   ASSERT_EQ(second.status, 0) << second.out << second.err;
   EXPECT_NE(second.out.find(prev + "  loaded"), std::string::npos) << second.out;
   EXPECT_NE(second.out.find(cur + "  unchanged"), std::string::npos) << second.out;
-  EXPECT_EQ(second.out.find(old), std::string::npos) << "older months are not re-checked: " << second.out;
+  EXPECT_EQ(second.out.find(old), std::string::npos)
+      << "older months are not re-checked: " << second.out;
   auto now = totals_held(dir_.path());
   auto before = totals_expected(rows_), after = totals_expected(rows_ + late);
   EXPECT_EQ(now[prev], after[prev]);
@@ -159,14 +174,16 @@ TEST_F(GcpBigQuery, StandardExportLoadsWithoutResourceColumns) {
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("standard export"), std::string::npos) << r.err;
   EXPECT_EQ(totals_held(dir_.path()), totals_expected(rows_));
-  EXPECT_EQ(bt::query_scalar(dir_.path(), "SELECT count(*) FROM focus_costs WHERE ResourceId IS NOT NULL AND "
-                                          "ChargeCategory <> 'Purchase'"),
+  EXPECT_EQ(bt::query_scalar(dir_.path(),
+                             "SELECT count(*) FROM focus_costs WHERE ResourceId IS NOT NULL AND "
+                             "ChargeCategory <> 'Purchase'"),
             "0");
 }
 
 TEST_F(GcpBigQuery, AcceptsAnAccessTokenFromTheEnvironment) {
   start({"--static-token", "ya29.from-gcloud"});
-  // No credentials in the file: GOOGLE_OAUTH_ACCESS_TOKEN, as `gcloud auth print-access-token` gives it.
+  // No credentials in the file: GOOGLE_OAUTH_ACCESS_TOKEN, as `gcloud auth print-access-token`
+  // gives it.
   configure("    lookback_months: 1\n");
   auto ok = sync({}, {{"GOOGLE_OAUTH_ACCESS_TOKEN", "ya29.from-gcloud"}});
   ASSERT_EQ(ok.status, 0) << ok.out << ok.err;
@@ -177,7 +194,8 @@ TEST_F(GcpBigQuery, AcceptsAnAccessTokenFromTheEnvironment) {
   EXPECT_EQ(expired.status, 1) << expired.out;
   EXPECT_NE(expired.err.find("gcloud auth print-access-token"), std::string::npos) << expired.err;
   EXPECT_EQ(expired.err.find("ya29.expired"), std::string::npos) << "tokens are never printed";
-  EXPECT_EQ(totals_held(dir_.path()), totals_expected(rows_)) << "a failed sync keeps what was loaded";
+  EXPECT_EQ(totals_held(dir_.path()), totals_expected(rows_))
+      << "a failed sync keeps what was loaded";
 }
 
 TEST_F(GcpBigQuery, AKeyTheTokenEndpointRejectsIsAClearErrorAndLosesNothing) {
@@ -212,13 +230,15 @@ TEST_F(GcpBigQuery, AMissingJobUserRoleIsNamed) {
   configure();
   auto r = sync();
   EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_NE(r.err.find("roles/bigquery.jobUser on project nimbus-billing"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("roles/bigquery.jobUser on project nimbus-billing"), std::string::npos)
+      << r.err;
 }
 
 TEST_F(GcpBigQuery, NoCredentialsIsAConfigurationError) {
   start({});
   configure("    lookback_months: 2\n");
-  auto r = bt::run_cli({"sync"}, {{"GOOGLE_APPLICATION_CREDENTIALS", ""}, {"GOOGLE_OAUTH_ACCESS_TOKEN", ""}},
+  auto r = bt::run_cli({"sync"},
+                       {{"GOOGLE_APPLICATION_CREDENTIALS", ""}, {"GOOGLE_OAUTH_ACCESS_TOKEN", ""}},
                        dir_.path());
   EXPECT_EQ(r.status, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("credentials_file"), std::string::npos) << r.err;

@@ -26,12 +26,15 @@ struct Credit {
 };
 
 // JSON text of a string (escaped); numbers are written as their exact decimal text.
-std::string q(const std::string& text) { return nlohmann::json(text).dump(); }
+std::string q(const std::string& text) {
+  return nlohmann::json(text).dump();
+}
 
 std::string key_values(const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::string out = "[";
   for (const auto& [k, v] : pairs) {
-    out += (out.size() > 1 ? "," : "") + std::string("{\"key\":") + q(k) + ",\"value\":" + q(v) + "}";
+    out +=
+        (out.size() > 1 ? "," : "") + std::string("{\"key\":") + q(k) + ",\"value\":" + q(v) + "}";
   }
   return out + "]";
 }
@@ -59,37 +62,43 @@ class BillingExport {
     std::string credit_list = "[";
     for (const auto& cr : credits) {
       credit_list += (credit_list.size() > 1 ? "," : "") + std::string("{\"name\":") + q(cr.name) +
-                     ",\"amount\":" + cr.amount.text() + ",\"full_name\":" + q(cr.name) + ",\"id\":" +
-                     q(cr.type + ":" + project->id) + ",\"type\":" + q(cr.type) + "}";
+                     ",\"amount\":" + cr.amount.text() + ",\"full_name\":" + q(cr.name) +
+                     ",\"id\":" + q(cr.type + ":" + project->id) + ",\"type\":" + q(cr.type) + "}";
     }
     credit_list += "]";
     std::string region = c.region ? c.region->id : "";
     std::string zone = c.resource ? c.resource->zone : "";
     std::string row =
         "{\"billing_account_id\":" + q(std::string(kBillingAccount)) +
-        ",\"service\":{\"id\":" + q(service_id(c.service->name)) + ",\"description\":" + q(c.service->name) +
-        "},\"sku\":{\"id\":" + q(c.sku->id) + ",\"description\":" + q(c.sku->description) +
-        "},\"usage_start_time\":" + q(timestamp(c.start)) + ",\"usage_end_time\":" + q(timestamp(c.end)) +
-        ",\"project\":{\"id\":" + q(project->id) + ",\"number\":" + q(project_number(project->id)) +
-        ",\"name\":" + q(project->name) + ",\"labels\":" +
-        key_values({{"env", project->id.substr(project->id.rfind('-') + 1)}}) +
+        ",\"service\":{\"id\":" + q(service_id(c.service->name)) +
+        ",\"description\":" + q(c.service->name) + "},\"sku\":{\"id\":" + q(c.sku->id) +
+        ",\"description\":" + q(c.sku->description) +
+        "},\"usage_start_time\":" + q(timestamp(c.start)) +
+        ",\"usage_end_time\":" + q(timestamp(c.end)) + ",\"project\":{\"id\":" + q(project->id) +
+        ",\"number\":" + q(project_number(project->id)) + ",\"name\":" + q(project->name) +
+        ",\"labels\":" + key_values({{"env", project->id.substr(project->id.rfind('-') + 1)}}) +
         "},\"labels\":" + key_values(labels) + ",\"system_labels\":" + key_values(system_labels) +
         ",\"location\":" +
         (region.empty() ? "null"
-                        : "{\"location\":" + q(region) + ",\"country\":\"BE\",\"region\":" + q(region) +
-                              ",\"zone\":" + (zone.empty() ? "null" : q(zone)) + "}") +
+                        : "{\"location\":" + q(region) + ",\"country\":\"BE\",\"region\":" +
+                              q(region) + ",\"zone\":" + (zone.empty() ? "null" : q(zone)) + "}") +
         ",\"resource\":" +
-        (c.resource ? "{\"name\":" + q(c.resource->name) + ",\"global_name\":" + q(c.resource->id) + "}" : "null") +
+        (c.resource
+             ? "{\"name\":" + q(c.resource->name) + ",\"global_name\":" + q(c.resource->id) + "}"
+             : "null") +
         ",\"tags\":[],\"price\":{\"effective_price\":" + c.contracted_unit_price->text() +
-        ",\"tier_start_amount\":0,\"unit\":" + q(c.sku->unit) + ",\"pricing_unit_quantity\":1,\"list_price\":" +
-        c.list_unit_price->text() + ",\"effective_price_default\":" + c.contracted_unit_price->text() +
+        ",\"tier_start_amount\":0,\"unit\":" + q(c.sku->unit) +
+        ",\"pricing_unit_quantity\":1,\"list_price\":" + c.list_unit_price->text() +
+        ",\"effective_price_default\":" + c.contracted_unit_price->text() +
         "},\"transaction_type\":\"GOOGLE\",\"seller_name\":null,\"export_time\":" +
         q(iso_date(c.end) + "T04:17:00Z") + ",\"cost\":" + c.contracted.text() +
-        ",\"currency\":\"USD\",\"currency_conversion_rate\":1,\"usage\":{\"amount\":" + c.quantity->text() +
-        ",\"unit\":" + q(c.sku->unit) + ",\"amount_in_pricing_units\":" + c.quantity->text() +
+        ",\"currency\":\"USD\",\"currency_conversion_rate\":1,\"usage\":{\"amount\":" +
+        c.quantity->text() + ",\"unit\":" + q(c.sku->unit) +
+        ",\"amount_in_pricing_units\":" + c.quantity->text() +
         ",\"pricing_unit\":" + q(c.sku->unit) + "},\"credits\":" + credit_list +
         ",\"invoice\":{\"month\":" + q(month.substr(0, 4) + month.substr(5, 2)) +
-        ",\"publisher_type\":\"GOOGLE\"},\"cost_type\":\"regular\",\"adjustment_info\":null,\"cost_at_list\":" +
+        ",\"publisher_type\":\"GOOGLE\"},\"cost_type\":\"regular\",\"adjustment_info\":null,\"cost_"
+        "at_list\":" +
         c.list.text() + "}\n";
     m.text += row;
     ++m.rows;
@@ -98,8 +107,9 @@ class BillingExport {
   std::vector<GeneratedFile> files() const {
     std::vector<GeneratedFile> out;
     for (const auto& [month, m] : months_) {
-      out.push_back({folder_ + "/gcp_billing_export_resource_v1_01A2B3_C4D5E6_F7A8B9-" + month + ".jsonl",
-                     m.text, m.rows});
+      out.push_back(
+          {folder_ + "/gcp_billing_export_resource_v1_01A2B3_C4D5E6_F7A8B9-" + month + ".jsonl",
+           m.text, m.rows});
     }
     return out;
   }
@@ -111,7 +121,8 @@ class BillingExport {
   };
   static std::string service_id(const std::string& name) {
     Rng r(0, "gcp/service/" + name);
-    return r.token(kHex, 4) + "-" + r.derive("b").token(kHex, 4) + "-" + r.derive("c").token(kHex, 4);
+    return r.token(kHex, 4) + "-" + r.derive("b").token(kHex, 4) + "-" +
+           r.derive("c").token(kHex, 4);
   }
   static std::string project_number(const std::string& id) {
     return std::to_string(100000000000ULL + Rng(0, "gcp/project/" + id).below(899999999999ULL));
@@ -205,14 +216,18 @@ class GcpDemo {
 
     Owner data_prod{"data", "", "prod"};
     auto* dataflow = inv_.add(Service{"Dataflow", "Analytics", "Data Processing"});
-    const Sku* df_cpu = sku("Dataflow Streaming vCPU Time Belgium", "Streaming vCPU", "Hours", 0.069);
-    const Sku* df_mem =
-        sku("Dataflow Streaming Memory Time Belgium", "Streaming memory", "Gibibyte-Hours", 0.003557);
+    const Sku* df_cpu =
+        sku("Dataflow Streaming vCPU Time Belgium", "Streaming vCPU", "Hours", 0.069);
+    const Sku* df_mem = sku("Dataflow Streaming Memory Time Belgium", "Streaming memory",
+                            "Gibibyte-Hours", 0.003557);
     auto* pipeline = inv_.resource(
-        "//dataflow.googleapis.com/projects/nimbus-data-prod/locations/europe-west1/jobs/events-ingest",
+        "//dataflow.googleapis.com/projects/nimbus-data-prod/locations/europe-west1/jobs/"
+        "events-ingest",
         "events-ingest", "Job", data, belgium, data_prod);
-    meters_.push_back(usage_meter(*dataflow, *df_cpu, *pipeline, "gcp/dataflow", kTraffic, 24 * 12));
-    meters_.push_back(usage_meter(*dataflow, *df_mem, *pipeline, "gcp/dataflow", kTraffic, 24 * 45));
+    meters_.push_back(
+        usage_meter(*dataflow, *df_cpu, *pipeline, "gcp/dataflow", kTraffic, 24 * 12));
+    meters_.push_back(
+        usage_meter(*dataflow, *df_mem, *pipeline, "gcp/dataflow", kTraffic, 24 * 45));
 
     auto* composer = inv_.add(Service{"Cloud Composer", "Integration", "Workflow Orchestration"});
     const Sku* composer_cpu =
@@ -225,18 +240,19 @@ class GcpDemo {
 
     // Vertex AI arrives mid-history for search ranking; its first two months are on credits.
     vertex_ = inv_.add(Service{"Vertex AI", "AI and Machine Learning", "AI Platforms"});
-    const Sku* predict =
-        sku("Vertex AI: Online Prediction n1-standard-4 in Belgium", "Online prediction", "Hours", 0.2185);
-    const Sku* train =
-        sku("Vertex AI: Custom Training n1-highmem-8 in Belgium", "Custom training", "Hours", 0.5442);
+    const Sku* predict = sku("Vertex AI: Online Prediction n1-standard-4 in Belgium",
+                             "Online prediction", "Hours", 0.2185);
+    const Sku* train = sku("Vertex AI: Custom Training n1-highmem-8 in Belgium", "Custom training",
+                           "Hours", 0.5442);
     auto* endpoint = inv_.resource(
         "//aiplatform.googleapis.com/projects/nimbus-data-prod/locations/europe-west1/endpoints/"
         "search-ranking",
         "search-ranking", "Endpoint", data, belgium, {"search", "shop-builder", "prod"});
     vertex_start_ = company_.timeline().days() / 2;
     meters_.push_back(starting(hourly_meter(*vertex_, *predict, *endpoint, 2), vertex_start_));
-    meters_.push_back(starting(
-        usage_meter(*vertex_, *train, *endpoint, "gcp/vertex/training", kOffice, 30), vertex_start_));
+    meters_.push_back(
+        starting(usage_meter(*vertex_, *train, *endpoint, "gcp/vertex/training", kOffice, 30),
+                 vertex_start_));
   }
 
   // Sustained use discounts on every Compute Engine row; promotion credits on Vertex AI for its
@@ -247,7 +263,8 @@ class GcpDemo {
                -Fixed::round(c.contracted.to_double() * 0.2, 6)}};
     }
     if (c.service == vertex_ && company_.timeline().day_index(day) < vertex_start_ + 60) {
-      return {{"Vertex AI launch credit", "PROMOTION", -Fixed::round(c.contracted.to_double() * 0.5, 6)}};
+      return {{"Vertex AI launch credit", "PROMOTION",
+               -Fixed::round(c.contracted.to_double() * 0.5, 6)}};
     }
     return {};
   }

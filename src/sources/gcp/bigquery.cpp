@@ -55,7 +55,8 @@ json decode_value(const Field& field, const json& v, bool element);
 json decode_scalar(const Field& field, const json& v) {
   if (v.is_null()) return nullptr;
   if (field.type == "RECORD" || field.type == "STRUCT") {
-    if (!v.is_object() || !v.contains("f")) throw InputError("BigQuery sent a malformed RECORD " + field.name);
+    if (!v.is_object() || !v.contains("f"))
+      throw InputError("BigQuery sent a malformed RECORD " + field.name);
     return decode_row(field.fields, v);
   }
   if (!v.is_string()) return v;
@@ -114,7 +115,9 @@ json decode_row(const std::vector<Field>& schema, const json& row) {
   return out;
 }
 
-std::string TableRef::sql_name() const { return "`" + project + "." + dataset + "." + table + "`"; }
+std::string TableRef::sql_name() const {
+  return "`" + project + "." + dataset + "." + table + "`";
+}
 
 BigQuery::BigQuery(std::string api_endpoint, AccessTokens& tokens, std::string what)
     : api_(std::move(api_endpoint)), tokens_(tokens), what_(std::move(what)) {
@@ -133,7 +136,8 @@ std::string explain_error(const net::Response& response, const std::string& doin
       reason = body["error"]["errors"][0].value("reason", "");
     }
   }
-  std::string status = "HTTP " + std::to_string(response.status) + (reason.empty() ? "" : " " + reason);
+  std::string status =
+      "HTTP " + std::to_string(response.status) + (reason.empty() ? "" : " " + reason);
   std::string said = message.empty() ? status : status + ": " + message;
   if (response.status == 401) {
     return renewable ? "Google refused a freshly issued access token (" + said + ")"
@@ -142,15 +146,19 @@ std::string explain_error(const net::Response& response, const std::string& doin
   }
   if (response.status == 403 && reason != "quotaExceeded") {
     if (message.find("bigquery.jobs.create") != std::string::npos) {
-      return "permission denied (" + said + "): the account needs roles/bigquery.jobUser on project " +
-             table.job_project + " to run queries";
+      return "permission denied (" + said +
+             "): the account needs roles/bigquery.jobUser on project " + table.job_project +
+             " to run queries";
     }
-    return "permission denied (" + said + "): the account needs roles/bigquery.dataViewer on dataset " +
-           table.project + ":" + table.dataset + " to read " + table.table;
+    return "permission denied (" + said +
+           "): the account needs roles/bigquery.dataViewer on dataset " + table.project + ":" +
+           table.dataset + " to read " + table.table;
   }
   if (response.status == 404 && doing == "reading the table schema") {
-    return "table " + table.project + ":" + table.dataset + "." + table.table + " not found (" + said +
-           "); check bigquery.project, dataset, table and location — billing export tables are named "
+    return "table " + table.project + ":" + table.dataset + "." + table.table + " not found (" +
+           said +
+           "); check bigquery.project, dataset, table and location — billing export tables are "
+           "named "
            "gcp_billing_export_v1_<ACCOUNT> or gcp_billing_export_resource_v1_<ACCOUNT>";
   }
   return said;
@@ -176,8 +184,8 @@ json BigQuery::call(const std::string& method, const std::string& url, const std
       continue;
     }
     if (response.status < 200 || response.status >= 300) {
-      throw InputError(what_ + ": BigQuery " + doing + " failed: " +
-                       explain_error(response, doing, table, attempt > 1));
+      throw InputError(what_ + ": BigQuery " + doing +
+                       " failed: " + explain_error(response, doing, table, attempt > 1));
     }
     json parsed = json::parse(response.body, nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) {
@@ -190,8 +198,9 @@ json BigQuery::call(const std::string& method, const std::string& url, const std
 }
 
 std::vector<Field> BigQuery::table_schema(const TableRef& table) {
-  std::string url = api_ + "/bigquery/v2/projects/" + net::url_encode(table.project) + "/datasets/" +
-                    net::url_encode(table.dataset) + "/tables/" + net::url_encode(table.table);
+  std::string url = api_ + "/bigquery/v2/projects/" + net::url_encode(table.project) +
+                    "/datasets/" + net::url_encode(table.dataset) + "/tables/" +
+                    net::url_encode(table.table);
   json t = call("GET", url, "", "reading the table schema", table);
   if (!t.contains("schema") || !t["schema"].contains("fields")) {
     throw InputError(what_ + ": BigQuery table " + table.table + " has no schema");
@@ -242,8 +251,11 @@ int64_t BigQuery::query(const TableRef& table, const std::string& sql,
     if (job_id.empty()) throw InputError(what_ + ": BigQuery answered a query without a job id");
     page = call("GET", results_url(""), "", "waiting for query results", table);
   }
-  std::vector<Field> schema = parse_schema(page.contains("schema") ? page["schema"]["fields"] : json());
-  int64_t total = std::stoll(page.value("totalRows", std::string("0")));
+  std::vector<Field> schema =
+      parse_schema(page.contains("schema") ? page["schema"]["fields"] : json());
+  const json& total_rows = page.contains("totalRows") ? page["totalRows"] : json("0");
+  int64_t total = total_rows.is_number() ? total_rows.get<int64_t>()
+                                         : std::stoll(total_rows.get<std::string>());
   int64_t read = 0;
   while (true) {
     std::vector<json> rows;

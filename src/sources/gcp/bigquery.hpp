@@ -34,8 +34,8 @@ struct TableRef {
   std::string project;  // holds the dataset
   std::string dataset;
   std::string table;
-  std::string location;     // e.g. US, EU, europe-west1 ("" = let BigQuery decide)
-  std::string job_project;  // runs (and pays for) the queries; defaults to project
+  std::string location;          // e.g. US, EU, europe-west1 ("" = let BigQuery decide)
+  std::string job_project;       // runs (and pays for) the queries; defaults to project
   std::string sql_name() const;  // `project.dataset.table`
 };
 

@@ -121,7 +121,8 @@ fs::path as_json_lines(warehouse::Connection& con, const fs::path& file, size_t 
 void stage_export_files(warehouse::Connection& con, const std::vector<fs::path>& files,
                         const fs::path& scratch_dir, const std::string& source_name) {
   std::string ddl = "CREATE OR REPLACE TEMP TABLE gcp_export_rows (";
-  for (const auto& f : export_fields()) ddl += quote_ident(f.name) + " " + std::string(f.duckdb_type) + ", ";
+  for (const auto& f : export_fields())
+    ddl += quote_ident(f.name) + " " + std::string(f.duckdb_type) + ", ";
   con.execute(ddl + "bf_file VARCHAR)", "creating gcp_export_rows");
   for (size_t i = 0; i < files.size(); ++i) {
     fs::path readable = as_json_lines(con, files[i], i, scratch_dir, source_name);
@@ -139,9 +140,10 @@ void stage_export_files(warehouse::Connection& con, const std::vector<fs::path>&
       "IS NULL) FROM gcp_export_rows WHERE invoice.month IS NULL OR cost IS NULL GROUP BY 1 ORDER "
       "BY 1 LIMIT 1");
   if (bad.row_count()) {
-    throw InputError("source " + source_name + ": file " + bad.text(0, 0) + ": " + bad.text(0, 1) +
-                     " rows without invoice.month and " + bad.text(0, 2) +
-                     " rows without cost — is this a BigQuery billing export? (nothing was loaded)");
+    throw InputError(
+        "source " + source_name + ": file " + bad.text(0, 0) + ": " + bad.text(0, 1) +
+        " rows without invoice.month and " + bad.text(0, 2) +
+        " rows without cost — is this a BigQuery billing export? (nothing was loaded)");
   }
 }
 

@@ -25,8 +25,8 @@ using json = nlohmann::json;
 using common::quote_literal;
 
 const std::vector<std::string_view> kConfigKeys = {
-    "bigquery",        "credentials_file", "access_token",         "token_endpoint",
-    "api_endpoint",    "lookback_months",  "billing_account_name", "invoice_issuer_name"};
+    "bigquery",     "credentials_file", "access_token",         "token_endpoint",
+    "api_endpoint", "lookback_months",  "billing_account_name", "invoice_issuer_name"};
 
 namespace {
 
@@ -50,15 +50,15 @@ std::string sql_text_or_null(const std::string& value) {
 // The normalization's identity: a new mapping makes every month "changed".
 std::string mapping_version() {
   std::string text;
-  for (const char* file : {"sources/macros.sql", "sources/gcp/macros.sql", "sources/gcp/lookups.sql",
-                           "sources/gcp/normalize.sql"}) {
+  for (const char* file : {"sources/macros.sql", "sources/gcp/macros.sql",
+                           "sources/gcp/lookups.sql", "sources/gcp/normalize.sql"}) {
     text += common::embedded_resource(file);
   }
   return common::sha256_hex(text).substr(0, 12);
 }
 
 struct MonthFingerprint {
-  std::string period;  // YYYY-MM
+  std::string period;         // YYYY-MM
   std::string invoice_month;  // YYYYMM
   std::string fingerprint;
 };
@@ -67,7 +67,9 @@ std::string month_fingerprint(const std::string& rows, const std::string& max_ex
   return "gcp:" + mapping_version() + ";rows=" + rows + ";export_time=" + max_export_time;
 }
 
-std::string state_key(const std::string& period) { return "invoice_month:" + period; }
+std::string state_key(const std::string& period) {
+  return "invoice_month:" + period;
+}
 
 }  // namespace
 
@@ -86,35 +88,46 @@ GcpConfig parse_config(const config::Config& config, const config::SourceConfig&
   GcpConfig c;
   c.name = source.name;
   const YAML::Node& raw = source.raw;
-  auto key = [&](const std::string& k) { return text_key(source, raw, k, source.origin.key + "." + k); };
+  auto key = [&](const std::string& k) {
+    return text_key(source, raw, k, source.origin.key + "." + k);
+  };
   if (source.location) c.location = config.resolve_path(*source.location);
   if (YAML::Node bq = raw["bigquery"]; bq.IsDefined()) {
     auto origin = source.origin_of("bigquery");
-    if (!bq.IsMap()) throw UsageError(origin.describe() + ": must be a mapping {project, dataset, table, location}");
-    static const std::set<std::string> allowed = {"project", "dataset", "table", "location", "job_project"};
+    if (!bq.IsMap())
+      throw UsageError(origin.describe() +
+                       ": must be a mapping {project, dataset, table, location}");
+    static const std::set<std::string> allowed = {"project", "dataset", "table", "location",
+                                                  "job_project"};
     for (auto it = bq.begin(); it != bq.end(); ++it) {
       if (!allowed.count(it->first.Scalar())) {
         config::Origin o{source.origin.file, it->first.Mark().line + 1, it->first.Mark().column + 1,
                          origin.key + "." + it->first.Scalar()};
-        throw UsageError(o.describe() + ": unknown key (known keys: dataset, job_project, location, project, table)");
+        throw UsageError(
+            o.describe() +
+            ": unknown key (known keys: dataset, job_project, location, project, table)");
       }
     }
     TableRef t;
-    for (auto [field, target] : {std::pair{"project", &t.project}, {"dataset", &t.dataset}, {"table", &t.table}}) {
+    for (auto [field, target] :
+         {std::pair{"project", &t.project}, {"dataset", &t.dataset}, {"table", &t.table}}) {
       auto v = text_key(source, bq, field, origin.key + "." + field);
       if (!v || v->empty()) throw UsageError(origin.describe() + ": missing key: " + field);
       *target = *v;
     }
     t.location = text_key(source, bq, "location", origin.key + ".location").value_or("");
-    t.job_project = text_key(source, bq, "job_project", origin.key + ".job_project").value_or(t.project);
+    t.job_project =
+        text_key(source, bq, "job_project", origin.key + ".job_project").value_or(t.project);
     c.table = t;
   }
   if (c.location.has_value() == c.table.has_value()) {
-    throw UsageError(source.origin.describe() + ": a source of type gcp_billing_export needs either " +
-                     "bigquery: {project, dataset, table} or location: (a folder of exported files), not " +
-                     (c.table ? "both" : "neither"));
+    throw UsageError(
+        source.origin.describe() + ": a source of type gcp_billing_export needs either " +
+        "bigquery: {project, dataset, table} or location: (a folder of exported files), not " +
+        (c.table ? "both" : "neither"));
   }
-  if (auto v = key("credentials_file"); v && !v->empty()) c.credentials_file = config.resolve_path(*v);
+  if (auto v = key("credentials_file"); v && !v->empty())
+    c.credentials_file = config.resolve_path(*v);
   c.access_token = key("access_token").value_or("");
   c.token_endpoint = key("token_endpoint").value_or("");
   c.api_endpoint = key("api_endpoint").value_or(std::string(kDefaultApiEndpoint));
@@ -124,9 +137,11 @@ GcpConfig parse_config(const config::Config& config, const config::SourceConfig&
     try {
       size_t used = 0;
       c.lookback_months = std::stoi(*v, &used);
-      if (used != v->size() || c.lookback_months < 0 || c.lookback_months > 36) throw std::invalid_argument(*v);
+      if (used != v->size() || c.lookback_months < 0 || c.lookback_months > 36)
+        throw std::invalid_argument(*v);
     } catch (const std::exception&) {
-      throw UsageError(source.origin_of("lookback_months").describe() + ": must be a whole number of months from 0 to 36, not " + *v);
+      throw UsageError(source.origin_of("lookback_months").describe() +
+                       ": must be a whole number of months from 0 to 36, not " + *v);
     }
   }
   if (c.table && !c.credentials_file && c.access_token.empty()) {
@@ -136,9 +151,10 @@ GcpConfig parse_config(const config::Config& config, const config::SourceConfig&
     } else if (const char* f = std::getenv("GOOGLE_APPLICATION_CREDENTIALS"); f && *f) {
       c.credentials_file = fs::path(f);
     } else {
-      throw UsageError(source.origin.describe() + ": no Google credentials: set credentials_file " +
-                       "(a service account key file) or access_token: ${GOOGLE_OAUTH_ACCESS_TOKEN}, or " +
-                       "the environment variable GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_OAUTH_ACCESS_TOKEN");
+      throw UsageError(
+          source.origin.describe() + ": no Google credentials: set credentials_file " +
+          "(a service account key file) or access_token: ${GOOGLE_OAUTH_ACCESS_TOKEN}, or " +
+          "the environment variable GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_OAUTH_ACCESS_TOKEN");
     }
   }
   c.landing_dir = config.data_dir / "landing" / source.name;
@@ -157,8 +173,10 @@ class GcpBillingExportSource : public Source {
     started_at_ = warehouse::utc_now();
     auto& con = warehouse.connection();
     try {
-      for (const char* sql : {"sources/macros.sql", "sources/gcp/macros.sql", "sources/gcp/lookups.sql"}) {
-        con.execute(std::string(common::embedded_resource(sql)), "defining the Google Cloud mapping");
+      for (const char* sql :
+           {"sources/macros.sql", "sources/gcp/macros.sql", "sources/gcp/lookups.sql"}) {
+        con.execute(std::string(common::embedded_resource(sql)),
+                    "defining the Google Cloud mapping");
       }
       if (c_.location) {
         sync_files(warehouse, options, result);
@@ -209,11 +227,13 @@ class GcpBillingExportSource : public Source {
 
   // ---- BigQuery mode --------------------------------------------------------------------------
 
-  void sync_bigquery(warehouse::Warehouse& warehouse, const SyncOptions& options, SyncResult& result) {
-    AccessTokens tokens = c_.credentials_file
-                              ? AccessTokens::service_account(read_service_account_key(*c_.credentials_file),
-                                                              c_.token_endpoint, "source " + c_.name)
-                              : AccessTokens::fixed(c_.access_token, "source " + c_.name);
+  void sync_bigquery(warehouse::Warehouse& warehouse, const SyncOptions& options,
+                     SyncResult& result) {
+    AccessTokens tokens =
+        c_.credentials_file
+            ? AccessTokens::service_account(read_service_account_key(*c_.credentials_file),
+                                            c_.token_endpoint, "source " + c_.name)
+            : AccessTokens::fixed(c_.access_token, "source " + c_.name);
     BigQuery bq(c_.api_endpoint, tokens, "source " + c_.name);
     const TableRef& table = *c_.table;
 
@@ -241,14 +261,19 @@ class GcpBillingExportSource : public Source {
 
   // Invoice months to look at: an explicit --from/--to; everything on the first sync or with
   // --full; else the current month and lookback_months before it (late rows land there).
-  std::pair<std::string, std::string> window(warehouse::Warehouse& warehouse, const SyncOptions& options) {
-    auto compact = [](const std::string& period) { return period.substr(0, 4) + period.substr(5, 2); };
+  std::pair<std::string, std::string> window(warehouse::Warehouse& warehouse,
+                                             const SyncOptions& options) {
+    auto compact = [](const std::string& period) {
+      return period.substr(0, 4) + period.substr(5, 2);
+    };
     std::string last = options.range.to ? compact(*options.range.to) : "999999";
     if (options.range.from) return {compact(*options.range.from), last};
-    auto loaded = warehouse.connection().prepare("SELECT count(*) FROM loads WHERE source = ? AND status = 'ok'");
+    auto loaded = warehouse.connection().prepare(
+        "SELECT count(*) FROM loads WHERE source = ? AND status = 'ok'");
     bool first_sync = loaded.bind(1, c_.name).execute().int64(0, 0) == 0;
     if (first_sync || options.full) return {"000000", last};
-    return {compact(invoice_month_before(std::chrono::system_clock::now(), c_.lookback_months)), last};
+    return {compact(invoice_month_before(std::chrono::system_clock::now(), c_.lookback_months)),
+            last};
   }
 
   std::vector<std::string> selected_columns(const std::vector<Field>& schema) {
@@ -256,8 +281,8 @@ class GcpBillingExportSource : public Source {
     for (const auto& f : schema) present.insert(f.name);
     for (const char* required : {"cost", "invoice", "export_time"}) {
       if (!present.count(required)) {
-        throw InputError("source " + c_.name + ": table " + c_.table->table + " has no " + required +
-                         " field; is it a Cloud Billing export table?");
+        throw InputError("source " + c_.name + ": table " + c_.table->table + " has no " +
+                         required + " field; is it a Cloud Billing export table?");
       }
     }
     std::vector<std::string> columns;
@@ -265,12 +290,13 @@ class GcpBillingExportSource : public Source {
       if (present.count(std::string(f.name))) columns.emplace_back(f.name);
     }
     spdlog::info("{}: {} export ({} of {} known fields)", c_.name,
-                 present.count("resource") ? "detailed (resource-level)" : "standard", columns.size(),
-                 export_fields().size());
+                 present.count("resource") ? "detailed (resource-level)" : "standard",
+                 columns.size(), export_fields().size());
     return columns;
   }
 
-  std::vector<MonthFingerprint> remote_fingerprints(BigQuery& bq, const std::pair<std::string, std::string>& window) {
+  std::vector<MonthFingerprint> remote_fingerprints(
+      BigQuery& bq, const std::pair<std::string, std::string>& window) {
     std::string sql =
         "SELECT invoice.month AS invoice_month, COUNT(*) AS row_count, "
         "UNIX_MICROS(MAX(export_time)) AS max_export_time FROM " +
@@ -282,10 +308,20 @@ class GcpBillingExportSource : public Source {
              [&](const std::vector<json>& rows) {
                for (const auto& row : rows) {
                  std::string month = row.value("invoice_month", "");
-                 if (month.size() != 6) throw InputError("source " + c_.name + ": BigQuery returned invoice month '" + month + "'");
-                 std::string count = row["row_count"].is_string() ? row["row_count"].get<std::string>() : row["row_count"].dump();
-                 std::string newest = row["max_export_time"].is_null() ? "" : timestamp_text(row["max_export_time"].is_string() ? row["max_export_time"].get<std::string>() : row["max_export_time"].dump());
-                 months.push_back({month.substr(0, 4) + "-" + month.substr(4, 2), month, month_fingerprint(count, newest)});
+                 if (month.size() != 6)
+                   throw InputError("source " + c_.name + ": BigQuery returned invoice month '" +
+                                    month + "'");
+                 std::string count = row["row_count"].is_string()
+                                         ? row["row_count"].get<std::string>()
+                                         : row["row_count"].dump();
+                 std::string newest =
+                     row["max_export_time"].is_null()
+                         ? ""
+                         : timestamp_text(row["max_export_time"].is_string()
+                                              ? row["max_export_time"].get<std::string>()
+                                              : row["max_export_time"].dump());
+                 months.push_back({month.substr(0, 4) + "-" + month.substr(4, 2), month,
+                                   month_fingerprint(count, newest)});
                }
              });
     return months;
@@ -293,7 +329,8 @@ class GcpBillingExportSource : public Source {
 
   // Queries one invoice month into <landing>/<YYYY-MM>/page-NNNNN.jsonl. The month's folder is
   // replaced only once every page has arrived.
-  std::vector<fs::path> extract_month(BigQuery& bq, const std::vector<std::string>& columns, const MonthFingerprint& m) {
+  std::vector<fs::path> extract_month(BigQuery& bq, const std::vector<std::string>& columns,
+                                      const MonthFingerprint& m) {
     fs::path partial = c_.landing_dir / (m.period + ".partial");
     fs::path final_dir = c_.landing_dir / m.period;
     fs::remove_all(partial);
@@ -301,16 +338,19 @@ class GcpBillingExportSource : public Source {
     std::string sql = "SELECT " + common::join(columns, ", ") + " FROM " + c_.table->sql_name() +
                       " WHERE invoice.month = @invoice_month";
     int pages = 0;
-    int64_t rows = bq.query(*c_.table, sql, {{"invoice_month", m.invoice_month}}, [&](const std::vector<json>& page) {
-      char name[32];
-      std::snprintf(name, sizeof name, "page-%05d.jsonl", ++pages);
-      std::ofstream out(partial / name, std::ios::binary | std::ios::trunc);
-      for (const auto& row : page) out << row.dump() << '\n';
-      if (!out.flush()) throw InputError("source " + c_.name + ": cannot write " + (partial / name).string());
-    });
+    int64_t rows = bq.query(
+        *c_.table, sql, {{"invoice_month", m.invoice_month}}, [&](const std::vector<json>& page) {
+          char name[32];
+          std::snprintf(name, sizeof name, "page-%05d.jsonl", ++pages);
+          std::ofstream out(partial / name, std::ios::binary | std::ios::trunc);
+          for (const auto& row : page) out << row.dump() << '\n';
+          if (!out.flush())
+            throw InputError("source " + c_.name + ": cannot write " + (partial / name).string());
+        });
     fs::remove_all(final_dir);
     fs::rename(partial, final_dir);
-    spdlog::info("{} {}: {} rows in {} pages landed in {}", c_.name, m.period, rows, pages, final_dir.string());
+    spdlog::info("{} {}: {} rows in {} pages landed in {}", c_.name, m.period, rows, pages,
+                 final_dir.string());
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(final_dir)) files.push_back(entry.path());
     std::sort(files.begin(), files.end());
@@ -337,27 +377,35 @@ class GcpBillingExportSource : public Source {
       keep.push_back(quote_literal(m.invoice_month));
     }
     if (changed.empty()) return;
-    con.execute("DELETE FROM gcp_export_rows WHERE invoice.month NOT IN (" + common::join(keep, ", ") + ")");
-    std::string sql = common::render_template(common::embedded_resource("sources/gcp/normalize.sql"),
-                                              {{"billing_account_name", sql_text_or_null(c_.billing_account_name)},
-                                               {"invoice_issuer_name", sql_text_or_null(c_.invoice_issuer_name)}});
+    con.execute("DELETE FROM gcp_export_rows WHERE invoice.month NOT IN (" +
+                common::join(keep, ", ") + ")");
+    std::string sql = common::render_template(
+        common::embedded_resource("sources/gcp/normalize.sql"),
+        {{"billing_account_name", sql_text_or_null(c_.billing_account_name)},
+         {"invoice_issuer_name", sql_text_or_null(c_.invoice_issuer_name)}});
     try {
       common::StepTimer timer(c_.name + ": normalize");
       con.execute(sql);
     } catch (const warehouse::Error& e) {
-      throw InputError("source " + c_.name + ": cannot map the export rows to FOCUS: " + e.engine_message());
+      throw InputError("source " + c_.name +
+                       ": cannot map the export rows to FOCUS: " + e.engine_message());
     }
-    con.execute("CREATE OR REPLACE TEMP VIEW gcp_staged_rows AS SELECT * EXCLUDE (bf_file) FROM gcp_staging");
-    auto loaded = load_staged_periods(
-        warehouse, {c_.name, std::string(kType), "gcp_staged_rows", "gcp:" + mapping_version() + ":", started_at_},
-        options);
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW gcp_staged_rows AS SELECT * EXCLUDE (bf_file) FROM "
+        "gcp_staging");
+    auto loaded = load_staged_periods(warehouse,
+                                      {c_.name, std::string(kType), "gcp_staged_rows",
+                                       "gcp:" + mapping_version() + ":", started_at_},
+                                      options);
     for (auto& p : loaded) {
-      if (p.status != PeriodStatus::Failed) warehouse.set_source_state(c_.name, state_key(p.billing_period), changed[p.billing_period]);
+      if (p.status != PeriodStatus::Failed)
+        warehouse.set_source_state(c_.name, state_key(p.billing_period), changed[p.billing_period]);
       result.periods.push_back(std::move(p));
     }
   }
 
-  PeriodResult failed(warehouse::Warehouse& warehouse, const MonthFingerprint& m, const std::string& message) {
+  PeriodResult failed(warehouse::Warehouse& warehouse, const MonthFingerprint& m,
+                      const std::string& message) {
     spdlog::error("{} {}: {}", c_.name, m.period, message);
     warehouse.record_load({c_.name, m.period, m.fingerprint, "failed", message, started_at_});
     PeriodResult r;
@@ -370,7 +418,8 @@ class GcpBillingExportSource : public Source {
   void cleanup(warehouse::Connection& con) {
     try {
       con.execute(
-          "DROP VIEW IF EXISTS gcp_staged_rows; DROP TABLE IF EXISTS gcp_staging; DROP TABLE IF EXISTS "
+          "DROP VIEW IF EXISTS gcp_staged_rows; DROP TABLE IF EXISTS gcp_staging; DROP TABLE IF "
+          "EXISTS "
           "gcp_export_rows; DROP TABLE IF EXISTS gcp_raw_file");
     } catch (const std::exception& e) {
       spdlog::warn("{}: cleaning up temporary tables failed: {}", c_.name, e.what());

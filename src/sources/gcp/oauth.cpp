@@ -115,7 +115,8 @@ std::string signed_jwt_assertion(const ServiceAccountKey& key, std::string_view 
                  {"exp", issued_at + 3600}};
   std::string signing_input = base64url(header.dump()) + "." + base64url(claims.dump());
   return signing_input + "." +
-         base64url(rs256(key.private_key_pem, signing_input, "service account " + key.client_email));
+         base64url(
+             rs256(key.private_key_pem, signing_input, "service account " + key.client_email));
 }
 
 AccessTokens AccessTokens::service_account(ServiceAccountKey key, std::string token_endpoint,
@@ -153,7 +154,8 @@ void AccessTokens::obtain() {
   auto now = clock_();
   int64_t iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   // The audience is Google's token URL even when a test or proxy serves it elsewhere.
-  std::string audience = key_->token_uri.empty() ? std::string(kDefaultTokenEndpoint) : key_->token_uri;
+  std::string audience =
+      key_->token_uri.empty() ? std::string(kDefaultTokenEndpoint) : key_->token_uri;
   net::Request request;
   request.method = "POST";
   request.url = endpoint_;
@@ -167,9 +169,9 @@ void AccessTokens::obtain() {
   if (response.status != 200) {
     std::string reason;
     if (body.is_object()) {
-      reason = body.value("error", "") + (body.contains("error_description")
-                                              ? ": " + body.value("error_description", "")
-                                              : "");
+      reason =
+          body.value("error", "") +
+          (body.contains("error_description") ? ": " + body.value("error_description", "") : "");
     }
     throw InputError(what_ + ": the token endpoint " + net::describe_url(endpoint_) + " refused " +
                      "the service account " + key_->client_email + " (HTTP " +

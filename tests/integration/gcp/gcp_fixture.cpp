@@ -18,16 +18,20 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 std::string invoice_month(int months_back) {
-  auto pacific = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() - std::chrono::hours(8));
+  auto pacific = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() -
+                                                       std::chrono::hours(8));
   std::chrono::year_month_day ymd{pacific};
   std::chrono::year_month ym{ymd.year(), ymd.month()};
   ym -= std::chrono::months(months_back);
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u", static_cast<int>(ym.year()), static_cast<unsigned>(ym.month()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u", static_cast<int>(ym.year()),
+                static_cast<unsigned>(ym.month()));
   return buf;
 }
 
-fs::path fixture_dir() { return fs::path(BILLINGFOOT_SOURCE_DIR) / "tests/integration/gcp"; }
+fs::path fixture_dir() {
+  return fs::path(BILLINGFOOT_SOURCE_DIR) / "tests/integration/gcp";
+}
 
 std::string fixture_rows() {
   std::string text = read_file(fixture_dir() / "export_rows.jsonl.in");
@@ -103,12 +107,14 @@ std::map<std::string, MonthTotal> invoice_totals(const std::string& jsonl) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     RowSax sax;
     json::sax_parse(line, &sax);
-    if (sax.month.size() != 6) throw std::runtime_error("fixture row without invoice.month: " + line);
+    if (sax.month.size() != 6)
+      throw std::runtime_error("fixture row without invoice.month: " + line);
     auto& t = totals[sax.month.substr(0, 4) + "-" + sax.month.substr(4, 2)];
     t.cost_e10 += sax.cost;
     t.credits_e10 += sax.credits;
     t.credits += sax.credit_count;
-    for (const auto& type : sax.credit_types) t.separate_credits += type == "PROMOTION" || type == "DISCOUNT";
+    for (const auto& type : sax.credit_types)
+      t.separate_credits += type == "PROMOTION" || type == "DISCOUNT";
     ++t.rows;
   }
   return totals;
@@ -130,10 +136,13 @@ void run(const std::vector<std::string>& argv) {
   }
   int status = 0;
   waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("command failed: " + argv[0]);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("command failed: " + argv[0]);
 }
 
-std::string python() { return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3"; }
+std::string python() {
+  return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+}
 
 }  // namespace
 
@@ -142,8 +151,10 @@ TestKey make_test_key(const fs::path& dir, const std::string& name) {
   key.private_pem = dir / (name + "-private.pem");
   key.public_pem = dir / (name + "-public.pem");
   key.key_file = dir / (name + "-key.json");
-  run({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key.private_pem.string()});
-  run({"openssl", "pkey", "-in", key.private_pem.string(), "-pubout", "-out", key.public_pem.string()});
+  run({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+       key.private_pem.string()});
+  run({"openssl", "pkey", "-in", key.private_pem.string(), "-pubout", "-out",
+       key.public_pem.string()});
   json file = {{"type", "service_account"},
                {"project_id", "nimbus-data-prod"},
                {"private_key_id", "0123456789abcdef0123456789abcdef01234567"},
@@ -155,29 +166,20 @@ TestKey make_test_key(const fs::path& dir, const std::string& name) {
   return key;
 }
 
-FakeBigQuery::FakeBigQuery(const TestKey& key, const fs::path& rows_file, const std::vector<std::string>& extra_args,
-                           const fs::path& stats_file)
+FakeBigQuery::FakeBigQuery(const TestKey& key, const fs::path& rows_file,
+                           const std::vector<std::string>& extra_args, const fs::path& stats_file)
     : stats_(stats_file) {
-  std::vector<std::string> argv = {python(),
-                                   fake_server_script("gcp_bigquery.py").string(),
-                                   "--port",
-                                   "{port}",
-                                   "--public-key",
-                                   key.public_pem.string(),
-                                   "--client-email",
-                                   key.client_email,
-                                   "--schema",
-                                   (fixture_dir() / "detailed_export_schema.json").string(),
-                                   "--rows",
-                                   rows_file.string(),
-                                   "--project",
-                                   "nimbus-billing",
-                                   "--dataset",
-                                   "billing_export",
-                                   "--table",
-                                   "gcp_billing_export_resource_v1_01A2B3_C4D5E6_F7A8B9",
-                                   "--stats",
-                                   stats_file.string()};
+  std::vector<std::string> argv = {
+      python(),         fake_server_script("gcp_bigquery.py").string(),
+      "--port",         "{port}",
+      "--public-key",   key.public_pem.string(),
+      "--client-email", key.client_email,
+      "--schema",       (fixture_dir() / "detailed_export_schema.json").string(),
+      "--rows",         rows_file.string(),
+      "--project",      "nimbus-billing",
+      "--dataset",      "billing_export",
+      "--table",        "gcp_billing_export_resource_v1_01A2B3_C4D5E6_F7A8B9",
+      "--stats",        stats_file.string()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   server_ = ServerProcess::start(argv);
 }

@@ -5,9 +5,8 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "app/demo/demo.hpp"
 #include "focus/catalogue.hpp"
@@ -348,7 +347,8 @@ TEST_F(DemoCompany, GoogleCloudIsABigQueryBillingExportOfTheDataPlatform) {
       start = end + 1;
       ++rows;
       services.insert(row["service"]["description"].get<std::string>());
-      ASSERT_TRUE(row["labels"].is_array() && row["credits"].is_array() && row["project"]["labels"].is_array());
+      ASSERT_TRUE(row["labels"].is_array() && row["credits"].is_array() &&
+                  row["project"]["labels"].is_array());
       for (const auto& c : row["credits"]) credit_types.insert(c["type"].get<std::string>());
       ASSERT_EQ(row["usage_start_time"].get<std::string>().substr(0, 7), month);
     }
