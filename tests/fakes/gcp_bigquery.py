@@ -162,13 +162,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_json(self, code, payload):
         data = json.dumps(payload).encode()
+        with lock:  # before answering, so a client that reads the stats next sees this request
+            save_stats()
         self.send_response(code)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        with lock:
-            save_stats()
 
     def body(self):
         length = int(self.headers.get("Content-Length") or 0)
