@@ -11,6 +11,7 @@ packages=(
   libpugixml-dev libzip-dev     # S3 listings (XML), ZIP-compressed AWS CUR files
   python3 gzip                  # fake API servers in tests; gzip fixtures
   libpq-dev postgresql          # business metrics from PostgreSQL; a real server in tests
+  python3-cryptography          # signs test service-account keys for the fake BigQuery
 )
 
 missing=()

@@ -2,6 +2,7 @@
 #include "common/strings.hpp"
 #include "sources/aws/aws_source.hpp"
 #include "sources/focus/focus_source.hpp"
+#include "sources/gcp/gcp_source.hpp"
 #include "sources/source.hpp"
 
 namespace billingfoot::sources {
@@ -10,6 +11,7 @@ const std::vector<SourceType>& source_types() {
   static const std::vector<SourceType> types = {
       {"focus", focus::kConfigKeys, focus::create},
       {"aws_data_exports", aws::kConfigKeys, aws::create},
+      {"gcp_billing_export", gcp::kConfigKeys, gcp::create},
   };
   return types;
 }

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 const std::vector<DemoProvider>& demo_providers() {
   static const std::vector<DemoProvider> all = {
       {"aws", "aws_data_exports", "exports/aws-cur/nimbus-cur2", generate_aws},
-      {"gcp", "focus", "exports/gcp-focus", generate_gcp},
+      {"gcp", "gcp_billing_export", "exports/gcp-billing", generate_gcp},
       {"azure", "focus", "exports/azure-focus", generate_azure},
       {"datadog", "focus", "exports/datadog-focus", generate_datadog},
   };

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "integration/gcp/gcp_fixture.hpp"
 #include "support/cli.hpp"
 #include "support/file_query.hpp"
 
@@ -33,12 +34,21 @@ std::map<std::string, fs::path> newest_cur_files(const fs::path& exports) {
   return newest;
 }
 
-// Σ BilledCost over every generated FOCUS CSV file (the test's own CSV parser), plus what AWS
+// Σ BilledCost over every generated FOCUS CSV file (the test's own CSV parser), the invoice total
+// (Σ cost + Σ credits) of every Google Cloud billing export file, plus what AWS
 // bills: Σ line_item_unblended_cost of each month's newest CUR delivery (covered usage and its
 // negation cancel there, as on the invoice).
 __int128 billed_in_files(const fs::path& exports, int* files) {
   __int128 sum = 0;
   for (const auto& entry : fs::recursive_directory_iterator(exports)) {
+    if (entry.path().extension() == ".jsonl") {
+      ++*files;
+      for (const auto& [month, total] :
+           billingfoot::testing::gcp::invoice_totals(bt::read_file(entry.path()))) {
+        sum += total.invoice();
+      }
+      continue;
+    }
     if (entry.path().extension() != ".csv") continue;
     ++*files;
     auto table = bt::parse_csv(bt::read_file(entry.path()));

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "app/demo/demo.hpp"
 #include "focus/catalogue.hpp"
+#include "integration/gcp/gcp_fixture.hpp"
 #include "support/cli.hpp"
 
 namespace bt = billingfoot::testing;
@@ -54,6 +56,7 @@ class DemoCompany : public ::testing::Test {
     for (const auto& provider : company_->providers) {
       if (!is_focus_csv(provider)) continue;
       for (const auto& file : provider.files) {
+        if (!file.path.ends_with(".csv")) continue;  // Google Cloud: checked on its own below
         auto table = bt::parse_csv(file.content);
         auto& header = headers_->emplace_back();
         for (size_t i = 0; i < table[0].size(); ++i) header[table[0][i]] = i;
@@ -105,9 +108,9 @@ TEST_F(DemoCompany, HasThirteenMonthlyFilesPerProviderEndingWithTheMonthToDate) 
   for (const auto& provider : company_->providers) {
     if (!is_focus_csv(provider)) continue;
     ASSERT_EQ(provider.files.size(), 13u) << provider.source;
-    EXPECT_NE(provider.files.front().path.find("2024-06.csv"), std::string::npos)
+    EXPECT_NE(provider.files.front().path.find("2024-06."), std::string::npos)
         << provider.files.front().path;
-    EXPECT_NE(provider.files.back().path.find("2025-06.csv"), std::string::npos)
+    EXPECT_NE(provider.files.back().path.find("2025-06."), std::string::npos)
         << provider.files.back().path;
   }
   std::set<std::string> periods;
@@ -137,13 +140,35 @@ TEST_F(DemoCompany, LastFullMonthCostsMoreThanTheFirst) {
 
 TEST_F(DemoCompany, TagsAreRealisticallyMessy) {
   // Values in another case (PROD, Hosting) show in the AWS export: DemoAwsExport checks them.
+  // Here: the FOCUS CSV providers' Tags and Google Cloud's labels.
   int untagged = 0, team = 0, capital_team = 0, owner_team = 0;
+  auto count_keys = [&](const std::set<std::string>& keys, bool has_resource) {
+    if (has_resource && keys.empty()) ++untagged;
+    team += keys.count("team");
+    capital_team += keys.count("Team");
+    owner_team += keys.count("owner-team");
+  };
   for (const auto& r : *rows_) {
-    const std::string& tags = r["Tags"];
-    if (!r["ResourceId"].empty() && tags.empty()) ++untagged;
-    team += tags.find("\"team\":") != std::string::npos;
-    capital_team += tags.find("\"Team\":") != std::string::npos;
-    owner_team += tags.find("\"owner-team\":") != std::string::npos;
+    std::set<std::string> keys;
+    if (!r["Tags"].empty()) {
+      auto tags = nlohmann::json::parse(r["Tags"]);
+      for (const auto& [key, value] : tags.items()) keys.insert(key);
+    }
+    count_keys(keys, !r["ResourceId"].empty());
+  }
+  for (const auto& provider : company_->providers) {
+    if (provider.source != "gcp") continue;
+    for (const auto& file : provider.files) {
+      std::istringstream in(file.content);
+      for (std::string line; std::getline(in, line);) {
+        auto row = nlohmann::json::parse(line);
+        std::set<std::string> keys;
+        for (const auto& label : row["labels"]) keys.insert(label["key"].get<std::string>());
+        bool has_resource = row.contains("resource") && row["resource"].is_object() &&
+                            !row["resource"].value("global_name", "").empty();
+        count_keys(keys, has_resource);
+      }
+    }
   }
   EXPECT_GT(untagged, 0);
   EXPECT_GT(capital_team, 0);
@@ -205,7 +230,8 @@ TEST_F(DemoCompany, ChargesHaveValidFocusValuesAndOnlyFocusOrCustomColumns) {
       EXPECT_EQ(it->second, pair) << "one category per ServiceName: " << r["ServiceName"];
     }
   }
-  EXPECT_GE(category_of_service.size(), 10u);  // AWS services are categorized by the connector
+  // Azure's and Datadog's services (AWS and Google Cloud are categorized by their connectors).
+  EXPECT_GE(category_of_service.size(), 5u);
   for (const auto& header : *headers_) {
     for (const auto& [name, index] : header) {
       EXPECT_TRUE(billingfoot::focus::find_column(name) || name.starts_with("x_")) << name;
@@ -226,4 +252,44 @@ TEST_F(DemoCompany, WritingTheSameFilesAgainLeavesThemUntouched) {
   EXPECT_EQ(second.written, 0);
   EXPECT_EQ(second.unchanged, first.written);
   EXPECT_EQ(std::filesystem::last_write_time(file), written_at);
+}
+
+TEST_F(DemoCompany, GoogleCloudIsABigQueryBillingExportOfTheDataPlatform) {
+  const demo::ProviderFiles* gcp = nullptr;
+  for (const auto& p : company_->providers) {
+    if (p.source == "gcp") gcp = &p;
+  }
+  ASSERT_NE(gcp, nullptr);
+  std::set<std::string> services, credit_types;
+  int64_t rows = 0;
+  for (const auto& file : gcp->files) {
+    ASSERT_TRUE(file.path.ends_with(".jsonl")) << file.path;
+    std::string month = file.path.substr(file.path.size() - 13, 7);  // …-YYYY-MM.jsonl
+    auto totals = billingfoot::testing::gcp::invoice_totals(file.content);
+    ASSERT_EQ(totals.size(), 1u) << file.path << ": one invoice month per file";
+    EXPECT_EQ(totals.begin()->first, month);
+    EXPECT_LT(totals.begin()->second.credits_e10, 0) << "credits are negative";
+    size_t start = 0;
+    while (start < file.content.size()) {
+      size_t end = file.content.find('\n', start);
+      auto row = nlohmann::json::parse(file.content.substr(start, end - start));
+      start = end + 1;
+      ++rows;
+      services.insert(row["service"]["description"].get<std::string>());
+      ASSERT_TRUE(row["labels"].is_array() && row["credits"].is_array() &&
+                  row["project"]["labels"].is_array());
+      for (const auto& c : row["credits"]) credit_types.insert(c["type"].get<std::string>());
+      ASSERT_EQ(row["usage_start_time"].get<std::string>().substr(0, 7), month);
+    }
+    EXPECT_EQ(file.rows, totals.begin()->second.rows);
+  }
+  EXPECT_EQ(rows, [&] {
+    int64_t n = 0;
+    for (const auto& f : gcp->files) n += f.rows;
+    return n;
+  }());
+  for (const char* s : {"BigQuery", "Dataflow", "Cloud Composer", "Cloud Storage", "Vertex AI"}) {
+    EXPECT_TRUE(services.count(s)) << s;
+  }
+  EXPECT_EQ(credit_types, (std::set<std::string>{"PROMOTION", "SUSTAINED_USAGE_DISCOUNT"}));
 }
