@@ -1,4 +1,5 @@
 #include "common/errors.hpp"
+#include "sources/datadog/datadog_source.hpp"
 #include "sources/focus/focus_source.hpp"
 #include "sources/source.hpp"
 
@@ -7,6 +8,7 @@ namespace billingfoot::sources {
 const std::vector<SourceType>& source_types() {
   static const std::vector<SourceType> types = {
       {"focus", focus::kConfigKeys, focus::create},
+      {"datadog_usage", datadog::kConfigKeys, datadog::create},
   };
   return types;
 }
