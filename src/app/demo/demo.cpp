@@ -17,7 +17,7 @@ const std::vector<DemoProvider>& demo_providers() {
       {"aws", "focus", "exports/aws-focus", generate_aws},
       {"gcp", "focus", "exports/gcp-focus", generate_gcp},
       {"azure", "focus", "exports/azure-focus", generate_azure},
-      {"datadog", "focus", "exports/datadog-focus", generate_datadog},
+      {"datadog", "datadog_usage", "exports/datadog-api", generate_datadog},
   };
   return all;
 }
@@ -92,11 +92,17 @@ WriteSummary write_demo(const fs::path& dir, const DemoCompany& company) {
   for (const auto& p : demo_providers()) {
     fs::path folder = dir / p.folder;
     if (!fs::is_directory(folder)) continue;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-      if (entry.path().extension() == ".csv" && !generated.count(entry.path())) {
-        fs::remove(entry.path());
-        ++summary.removed;
+    std::vector<fs::path> stale;
+    for (const auto& entry : fs::recursive_directory_iterator(folder)) {
+      auto ext = entry.path().extension();
+      if (entry.is_regular_file() && (ext == ".csv" || ext == ".json") && !generated.count(entry.path())) {
+        stale.push_back(entry.path());
       }
+    }
+    for (const auto& file : stale) {
+      fs::remove(file);
+      ++summary.removed;
+      if (file.parent_path() != folder && fs::is_empty(file.parent_path())) fs::remove(file.parent_path());
     }
   }
   return summary;

@@ -33,7 +33,7 @@ struct DemoCompany {
 // Deterministic: the same options give byte-identical files.
 DemoCompany generate_demo(const DemoOptions& options);
 
-// billingfoot.yaml of the demo: one `type: focus` source per provider folder.
+// billingfoot.yaml of the demo: one source per provider folder, of the provider's type.
 std::string demo_config();
 
 struct WriteSummary {
@@ -41,8 +41,8 @@ struct WriteSummary {
 };
 
 // Writes the files under `dir`, skipping those whose content is already identical, and removes
-// CSV files in the providers' folders that the demo no longer generates (months that fell out
-// of the history).
+// CSV and JSON files in the providers' folders (and their sub-folders) that the demo no longer
+// generates (months that fell out of the history).
 WriteSummary write_demo(const std::filesystem::path& dir, const DemoCompany& company);
 
 }  // namespace billingfoot::app::demo
