@@ -275,7 +275,9 @@ TEST_F(DatadogUsage, DailySpreadSumsBackToEachChargeToTheCent) {
       EXPECT_EQ(rows[i][3], std::to_string(days_in_month)) << key;
     }
     // Whole-cent charges are spread in whole cents.
-    if (key != "synthetics_api_tests/on_demand") EXPECT_EQ(rows[i][6], "0") << key;
+    if (key != "synthetics_api_tests/on_demand") {
+      EXPECT_EQ(rows[i][6], "0") << key;
+    }
   }
 }
 
@@ -365,7 +367,9 @@ TEST_F(DatadogUsage, NeverPrintsTheKeys) {
     EXPECT_EQ(first_->out.find(key), std::string::npos);
     EXPECT_EQ(first_->err.find(key), std::string::npos);
     for (const auto& f : fs::recursive_directory_iterator(*dir_ / "data/landing")) {
-      if (f.is_regular_file()) EXPECT_EQ(bt::read_file(f.path()).find(key), std::string::npos) << f.path();
+      if (f.is_regular_file()) {
+        EXPECT_EQ(bt::read_file(f.path()).find(key), std::string::npos) << f.path();
+      }
     }
   }
 }

@@ -142,7 +142,7 @@ bool fetch_period(const UsageApi& api, const Settings& settings, const std::stri
   std::vector<std::string> families = settings.product_families;
   if (families.empty()) families = families_for(product_names(cost_body, period));
   sys_seconds start{first_day(ym)};
-  sys_seconds end = std::min(sys_seconds{first_day(ym + months{1})}, floor<hours>(now));
+  sys_seconds end = std::min(sys_seconds{first_day(ym + months{1})}, sys_seconds{floor<hours>(now)});
   int page = 0;
   bool sub_orgs = settings.view == "sub-org";
   for (sys_seconds window = start; !families.empty() && window < end;) {
@@ -172,7 +172,7 @@ bool fetch_period(const UsageApi& api, const Settings& settings, const std::stri
   }
 
   // Costs without usage are spread up to the day being fetched (estimated months) or the month's end.
-  sys_days data_end = std::min(first_day(ym + months{1}), floor<days>(now) + days{1});
+  sys_days data_end = std::min(first_day(ym + months{1}), sys_days{floor<days>(now) + days{1}});
   json manifest = {{"billing_period", period},
                    {"cost_status", cost_status},
                    {"data_end", day_text(data_end)},

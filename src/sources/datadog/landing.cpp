@@ -1,5 +1,7 @@
 #include "sources/datadog/landing.hpp"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -43,9 +45,7 @@ std::string next_month_start(const std::string& period) {
     month = 1;
     ++year;
   }
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02d-01", year, month);
-  return text;
+  return fmt::format("{:04d}-{:02d}-01", year, month);
 }
 
 // The day after the newest hour in the usage pages ("" when they hold none).
@@ -117,15 +117,11 @@ LandedMonth read_landed_month(const fs::path& folder, const std::string& source)
 }  // namespace
 
 void check_response(const std::string& body, ResponseKind kind, const std::string& source, const std::string& file) {
-  json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded()) {
-    // Parse again with exceptions for the position of the problem.
-    try {
-      (void)json::parse(body);
-    } catch (const json::parse_error& e) {
-      bad_shape(source, file, "invalid JSON at byte " + std::to_string(e.byte));
-    }
-    bad_shape(source, file, "invalid JSON");
+  json doc;
+  try {
+    doc = json::parse(body);
+  } catch (const json::parse_error& e) {
+    bad_shape(source, file, "invalid JSON at byte " + std::to_string(e.byte));
   }
   if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_array()) bad_shape(source, file, "no data array");
   size_t index = 0;
