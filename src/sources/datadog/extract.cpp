@@ -62,7 +62,10 @@ std::vector<std::string> product_names(const std::string& body, const std::strin
   for (const auto& item : doc["data"]) {
     const auto& a = item["attributes"];
     if (!a["date"].get<std::string>().starts_with(period) || !a.contains("charges")) continue;
-    for (const auto& c : a["charges"]) names.insert(c["product_name"].get<std::string>());
+    for (const auto& c : a["charges"]) {
+      // Datadog lists every product of the plan; usage is only needed for those that cost something.
+      if (c["cost"].is_number() && c["cost"].get<double>() != 0) names.insert(c["product_name"].get<std::string>());
+    }
   }
   return {names.begin(), names.end()};
 }
