@@ -1,12 +1,12 @@
 // `type: datadog_usage` end to end: the real binary against a fake Datadog Usage Metering API
 // (tests/fakes/fake_datadog_api.py) on a loopback port. Fixtures are written relative to the
 // current month, and every expectation is computed here from the fixtures' own decimal text.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <fmt/format.h>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "support/cli.hpp"
@@ -25,7 +25,8 @@ const std::string kParent = "a1b2c3";
 using namespace std::chrono;
 
 std::string period_of(year_month ym) {
-  return fmt::format("{:04d}-{:02d}", static_cast<int>(ym.year()), static_cast<unsigned>(ym.month()));
+  return fmt::format("{:04d}-{:02d}", static_cast<int>(ym.year()),
+                     static_cast<unsigned>(ym.month()));
 }
 
 year_month current_month() {
@@ -42,16 +43,22 @@ struct Org {
 };
 
 // One org's cost attributes for a month, shaped like Datadog's historical/estimated responses.
-std::string cost_attributes(const std::string& period, const Org& org, const std::vector<Charge>& charges,
+std::string cost_attributes(const std::string& period, const Org& org,
+                            const std::vector<Charge>& charges,
                             const std::string& total_key = "total_cost") {
   std::string items;
   for (const auto& c : charges) {
-    items += fmt::format(R"({}{{"product_name":"{}","charge_type":"{}","cost":{},"last_aggregation_function":"sum"}})",
-                         items.empty() ? "" : ",", c.product, c.type, c.cost);
+    items += fmt::format(
+        R"({}{{"product_name":"{}","charge_type":"{}","cost":{},"last_aggregation_function":"sum"}})",
+        items.empty() ? "" : ",", c.product, c.type, c.cost);
   }
-  std::string account = org.id == kParent ? "" : fmt::format(R"("account_name":"Acme","account_public_id":"{}",)", kParent);
-  return fmt::format(R"({{{}"org_name":"{}","public_id":"{}","region":"us","date":"{}-01T00:00:00+00:00","{}":0,"charges":[{}]}})",
-                     account, org.name, org.id, period, total_key, items);
+  std::string account =
+      org.id == kParent
+          ? ""
+          : fmt::format(R"("account_name":"Acme","account_public_id":"{}",)", kParent);
+  return fmt::format(
+      R"({{{}"org_name":"{}","public_id":"{}","region":"us","date":"{}-01T00:00:00+00:00","{}":0,"charges":[{}]}})",
+      account, org.name, org.id, period, total_key, items);
 }
 
 void write_costs(const fs::path& fixtures, const std::string& endpoint, const std::string& view,
@@ -81,13 +88,16 @@ __int128 billed(const std::vector<Charge>& charges) {
 }
 
 // Hourly infra host count of an org on (day of month, hour): varies by day so shares differ.
-int hosts(unsigned day, int hour) { return 10 + static_cast<int>(day % 7) + hour % 3; }
+int hosts(unsigned day, int hour) {
+  return 10 + static_cast<int>(day % 7) + hour % 3;
+}
 
 // The month's days with usage: closed months whole, the current month up to yesterday.
 std::vector<year_month_day> usage_days(year_month ym) {
   std::vector<year_month_day> out;
   sys_days today = floor<days>(system_clock::now());
-  for (sys_days d{ym / 1}; d < sys_days{(ym + months{1}) / 1} && d < today; d += days{1}) out.push_back(d);
+  for (sys_days d{ym / 1}; d < sys_days{(ym + months{1}) / 1} && d < today; d += days{1})
+    out.push_back(d);
   return out;
 }
 
@@ -101,21 +111,20 @@ json usage_records(year_month ym, const Org& org) {
   json records = json::array();
   for (auto d : usage_days(ym)) {
     for (int h = 0; h < 24; ++h) {
-      records.push_back({{"timestamp", timestamp(d, h)},
-                         {"product_family", "infra_hosts"},
-                         {"org_name", org.name},
-                         {"public_id", org.id},
-                         {"region", "us"},
-                         {"measurements",
-                          {{{"usage_type", "host_count"}, {"value", hosts(static_cast<unsigned>(d.day()), h)}},
-                           {{"usage_type", "apm_host_count"}, {"value", 4}}}}});
-      if (static_cast<unsigned>(d.day()) <= 10) {
+      auto record = [&](const char* family, json measurements) {
         records.push_back({{"timestamp", timestamp(d, h)},
-                           {"product_family", "indexed_logs"},
+                           {"product_family", family},
                            {"org_name", org.name},
                            {"public_id", org.id},
                            {"region", "us"},
-                           {"measurements", {{{"usage_type", "logs_indexed_events_15_day_count"}, {"value", 1000 + h}}}}});
+                           {"measurements", measurements}});
+      };
+      record("infra_hosts",
+             {{{"usage_type", "host_count"}, {"value", hosts(static_cast<unsigned>(d.day()), h)}},
+              {{"usage_type", "apm_host_count"}, {"value", 4}}});
+      if (static_cast<unsigned>(d.day()) <= 10) {
+        record("indexed_logs",
+               {{{"usage_type", "logs_indexed_events_15_day_count"}, {"value", 1000 + h}}});
       }
     }
   }
@@ -123,7 +132,9 @@ json usage_records(year_month ym, const Org& org) {
 }
 
 std::string config(const std::string& endpoint, const std::string& extra = "") {
-  return "data_dir: ./data\nsources:\n  - name: datadog\n    type: datadog_usage\n    api_endpoint: " + endpoint +
+  return "data_dir: ./data\nsources:\n  - name: datadog\n    type: datadog_usage\n    "
+         "api_endpoint: " +
+         endpoint +
          "\n    api_key: ${DD_API_KEY}\n    app_key: ${DD_APP_KEY}\n    page_limit: 200\n" + extra;
 }
 
@@ -140,9 +151,14 @@ const bool kKeysInEnvironment = [] {
 
 std::unique_ptr<bt::ServerProcess> start_fake(const fs::path& fixtures, const fs::path& log,
                                               const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> argv = {"python3", bt::fake_server_script("fake_datadog_api.py").string(), "{port}",
-                                   "--fixtures", fixtures.string(), "--api-key", kApiKey, "--app-key", kAppKey,
-                                   "--parent-org", kParent, "--log", log.string()};
+  std::vector<std::string> argv = {
+      "python3",         bt::fake_server_script("fake_datadog_api.py").string(),
+      "{port}",          "--fixtures",
+      fixtures.string(), "--api-key",
+      kApiKey,           "--app-key",
+      kAppKey,           "--parent-org",
+      kParent,           "--log",
+      log.string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return bt::ServerProcess::start(argv);
 }
@@ -162,15 +178,23 @@ class DatadogUsage : public ::testing::Test {
     dir_ = new bt::TempDir();
     fixtures_ = new fs::path(*dir_ / "fixtures");
     const Org acme{kParent, "Acme"};
-    closed_ = {{"infra_host", "committed", "800.00"},   {"infra_host", "on_demand", "34.50"},
-               {"infra_host", "total", "834.50"},       {"logs_indexed_15day", "total", "120.37"},
-               {"apm_host", "committed", "310.00"},     {"apm_host", "total", "310.00"},
-               {"synthetics_api_tests", "on_demand", "12.345678"}, {"rum_sessions", "on_demand", "0"}};
-    previous_estimate_ = {{"infra_host", "committed", "700.00"}, {"infra_host", "on_demand", "20.00"},
-                          {"infra_host", "total", "720.00"},     {"logs_indexed_15day", "total", "100.00"}};
-    current_ = {{"infra_host", "committed", "300.00"}, {"infra_host", "on_demand", "5.55"},
+    closed_ = {{"infra_host", "committed", "800.00"},
+               {"infra_host", "on_demand", "34.50"},
+               {"infra_host", "total", "834.50"},
+               {"logs_indexed_15day", "total", "120.37"},
+               {"apm_host", "committed", "310.00"},
+               {"apm_host", "total", "310.00"},
+               {"synthetics_api_tests", "on_demand", "12.345678"},
+               {"rum_sessions", "on_demand", "0"}};
+    previous_estimate_ = {{"infra_host", "committed", "700.00"},
+                          {"infra_host", "on_demand", "20.00"},
+                          {"infra_host", "total", "720.00"},
+                          {"logs_indexed_15day", "total", "100.00"}};
+    current_ = {{"infra_host", "committed", "300.00"},
+                {"infra_host", "on_demand", "5.55"},
                 {"infra_host", "total", "305.55"}};
-    projected_ = {{"infra_host", "committed", "850.00"}, {"infra_host", "on_demand", "50.00"},
+    projected_ = {{"infra_host", "committed", "850.00"},
+                  {"infra_host", "on_demand", "50.00"},
                   {"infra_host", "total", "900.00"}};
     year_month cur = current_month();
     write_costs(*fixtures_, "historical_cost", "summary", period_of(cur - months{2}),
@@ -189,7 +213,8 @@ class DatadogUsage : public ::testing::Test {
 
     log_ = new fs::path(*dir_ / "requests.log");
     server_ = start_fake(*fixtures_, *log_,
-                         {"--fail-once", "429:/api/v2/usage/hourly_usage", "--fail-once", "500:/api/v2/usage/estimated_cost"})
+                         {"--fail-once", "429:/api/v2/usage/hourly_usage", "--fail-once",
+                          "500:/api/v2/usage/estimated_cost"})
                   .release();
     bt::write_file(*dir_ / "billingfoot.yaml", config(server_->url()));
     first_ = new bt::CliResult(bt::run_cli({"--log-level", "debug", "sync"}, kEnv, dir_->path()));
@@ -201,7 +226,9 @@ class DatadogUsage : public ::testing::Test {
     delete fixtures_;
     delete dir_;
   }
-  static std::string period(int months_back) { return period_of(current_month() - months{months_back}); }
+  static std::string period(int months_back) {
+    return period_of(current_month() - months{months_back});
+  }
   static std::string scalar(const std::string& sql) { return bt::query_scalar(dir_->path(), sql); }
   static std::string month_total(const std::string& p) {
     return scalar("SELECT sum(BilledCost) FROM focus_costs WHERE x_BillingPeriod = '" + p + "'");
@@ -228,13 +255,19 @@ std::vector<Charge> DatadogUsage::closed_, DatadogUsage::previous_estimate_, Dat
 TEST_F(DatadogUsage, LoadsEachMonthWithTheTotalOfTheFixtures) {
   ASSERT_EQ(first_->status, 0) << first_->out << first_->err << server_->output();
   EXPECT_NE(first_->out.find(period(2) + "  loaded"), std::string::npos) << first_->out;
-  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(month_total(period(2)))), bt::format_e10(billed(closed_)));
-  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(month_total(period(1)))), bt::format_e10(billed(previous_estimate_)));
-  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(month_total(period(0)))), bt::format_e10(billed(current_)));
-  EXPECT_EQ(scalar("SELECT string_agg(DISTINCT x_CostStatus, ',' ORDER BY x_CostStatus) FROM focus_costs WHERE "
-                   "x_BillingPeriod = '" + period(2) + "'"),
+  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(month_total(period(2)))),
+            bt::format_e10(billed(closed_)));
+  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(month_total(period(1)))),
+            bt::format_e10(billed(previous_estimate_)));
+  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(month_total(period(0)))),
+            bt::format_e10(billed(current_)));
+  EXPECT_EQ(scalar("SELECT string_agg(DISTINCT x_CostStatus, ',' ORDER BY x_CostStatus) FROM "
+                   "focus_costs WHERE "
+                   "x_BillingPeriod = '" +
+                   period(2) + "'"),
             "final");
-  EXPECT_EQ(scalar("SELECT string_agg(DISTINCT x_CostStatus, ',') FROM focus_costs WHERE x_BillingPeriod <> '" +
+  EXPECT_EQ(scalar("SELECT string_agg(DISTINCT x_CostStatus, ',') FROM focus_costs WHERE "
+                   "x_BillingPeriod <> '" +
                    period(2) + "'"),
             "estimated");
 }
@@ -244,38 +277,53 @@ TEST_F(DatadogUsage, MapsChargesToFocusWithoutDoubleCounting) {
   // Per product and charge type, what Datadog billed: committed / on_demand parts, `total` only
   // where no parts exist; zero charges are dropped.
   std::string p = period(2);
-  EXPECT_EQ(scalar("SELECT string_agg(DISTINCT SkuId || ':' || x_ChargeType || ':' || PricingCategory, ' ' ORDER BY "
-                   "SkuId || ':' || x_ChargeType || ':' || PricingCategory) FROM focus_costs WHERE x_BillingPeriod = '" + p + "'"),
-            "apm_host:committed:Committed infra_host:committed:Committed infra_host:on_demand:Standard "
-            "logs_indexed_15day:total:Standard synthetics_api_tests:on_demand:Standard");
-  EXPECT_EQ(scalar("SELECT string_agg(DISTINCT ServiceName, ', ' ORDER BY ServiceName) FROM focus_costs"),
-            "APM, Infrastructure Monitoring, Log Management, Synthetic Monitoring");
-  EXPECT_EQ(scalar("SELECT count(*) FROM focus_costs WHERE ProviderName <> 'Datadog' OR ServiceProviderName <> "
-                   "'Datadog' OR InvoiceIssuerName <> 'Datadog' OR ServiceCategory <> 'Management and Governance' "
-                   "OR BillingAccountId <> '" + kParent + "' OR ChargeCategory <> 'Usage' OR BillingCurrency <> 'USD'"),
+  EXPECT_EQ(
+      scalar("SELECT string_agg(DISTINCT SkuId || ':' || x_ChargeType || ':' || PricingCategory, ' "
+             "' ORDER BY "
+             "SkuId || ':' || x_ChargeType || ':' || PricingCategory) FROM focus_costs WHERE "
+             "x_BillingPeriod = '" +
+             p + "'"),
+      "apm_host:committed:Committed infra_host:committed:Committed infra_host:on_demand:Standard "
+      "logs_indexed_15day:total:Standard synthetics_api_tests:on_demand:Standard");
+  EXPECT_EQ(
+      scalar("SELECT string_agg(DISTINCT ServiceName, ', ' ORDER BY ServiceName) FROM focus_costs"),
+      "APM, Infrastructure Monitoring, Log Management, Synthetic Monitoring");
+  EXPECT_EQ(scalar("SELECT count(*) FROM focus_costs WHERE ProviderName <> 'Datadog' OR "
+                   "ServiceProviderName <> "
+                   "'Datadog' OR InvoiceIssuerName <> 'Datadog' OR ServiceCategory <> 'Management "
+                   "and Governance' "
+                   "OR BillingAccountId <> '" +
+                   kParent + "' OR ChargeCategory <> 'Usage' OR BillingCurrency <> 'USD'"),
             "0");
 }
 
 TEST_F(DatadogUsage, DailySpreadSumsBackToEachChargeToTheCent) {
   ASSERT_EQ(first_->status, 0) << first_->err;
   std::string p = period(2);
-  auto rows = bt::parse_csv(bt::run_cli({"query", "--format", "csv",
-                                         "SELECT SkuId, x_ChargeType, sum(BilledCost), count(*), min(ChargePeriodStart), "
-                                         "max(ChargePeriodEnd), count(*) FILTER (WHERE BilledCost <> round(BilledCost, 2)) "
-                                         "FROM focus_costs WHERE x_BillingPeriod = '" + p + "' GROUP BY ALL ORDER BY 1, 2"},
-                                        {}, dir_->path())
-                                .out);
+  auto rows = bt::parse_csv(
+      bt::run_cli(
+          {"query", "--format", "csv",
+           "SELECT SkuId, x_ChargeType, sum(BilledCost), count(*), min(ChargePeriodStart), "
+           "max(ChargePeriodEnd), count(*) FILTER (WHERE BilledCost <> round(BilledCost, 2)) "
+           "FROM focus_costs WHERE x_BillingPeriod = '" +
+               p + "' GROUP BY ALL ORDER BY 1, 2"},
+          {}, dir_->path())
+          .out);
   std::map<std::string, std::string> expected = {{"apm_host/committed", "310.00"},
                                                  {"infra_host/committed", "800.00"},
                                                  {"infra_host/on_demand", "34.50"},
                                                  {"logs_indexed_15day/total", "120.37"},
                                                  {"synthetics_api_tests/on_demand", "12.345678"}};
   ASSERT_EQ(rows.size(), expected.size() + 1) << p;
-  int days_in_month = static_cast<int>((sys_days{(current_month() - months{1}) / 1} - sys_days{(current_month() - months{2}) / 1}).count());
+  int days_in_month = static_cast<int>(
+      (sys_days{(current_month() - months{1}) / 1} - sys_days{(current_month() - months{2}) / 1})
+          .count());
   for (size_t i = 1; i < rows.size(); ++i) {
     std::string key = rows[i][0] + "/" + rows[i][1];
     ASSERT_TRUE(expected.count(key)) << key;
-    EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(rows[i][2])), bt::format_e10(bt::parse_decimal_e10(expected[key]))) << key;
+    EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(rows[i][2])),
+              bt::format_e10(bt::parse_decimal_e10(expected[key])))
+        << key;
     EXPECT_EQ(rows[i][4].substr(0, 10), p + "-01") << key;
     if (key == "logs_indexed_15day/total") {
       EXPECT_EQ(rows[i][3], "10") << "logs had usage on the first ten days only";
@@ -292,12 +340,15 @@ TEST_F(DatadogUsage, DailySpreadSumsBackToEachChargeToTheCent) {
 TEST_F(DatadogUsage, DaysFollowTheProductsHourlyUsage) {
   ASSERT_EQ(first_->status, 0) << first_->err;
   std::string p = period(2);
-  auto rows = bt::parse_csv(bt::run_cli({"query", "--format", "csv",
-                                         "SELECT day(ChargePeriodStart), BilledCost, x_AllocationBasis FROM focus_costs "
-                                         "WHERE x_BillingPeriod = '" + p + "' AND SkuId = 'infra_host' AND "
-                                         "x_ChargeType = 'committed' ORDER BY 1"},
-                                        {}, dir_->path())
-                                .out);
+  auto rows = bt::parse_csv(
+      bt::run_cli({"query", "--format", "csv",
+                   "SELECT day(ChargePeriodStart), BilledCost, x_AllocationBasis FROM focus_costs "
+                   "WHERE x_BillingPeriod = '" +
+                       p +
+                       "' AND SkuId = 'infra_host' AND "
+                       "x_ChargeType = 'committed' ORDER BY 1"},
+                  {}, dir_->path())
+          .out);
   ASSERT_GT(rows.size(), 28u);
   double total_weight = 0;
   std::map<unsigned, double> weight;
@@ -312,20 +363,25 @@ TEST_F(DatadogUsage, DaysFollowTheProductsHourlyUsage) {
     EXPECT_NEAR(std::stod(rows[i][1]), share, 0.01) << "day " << d;
     EXPECT_EQ(rows[i][2], "hourly_usage:infra_hosts/host_count");
   }
-  EXPECT_EQ(scalar("SELECT string_agg(DISTINCT x_AllocationBasis, ',') FROM focus_costs WHERE SkuId = "
-                   "'synthetics_api_tests'"),
-            "even:no_usage_data");
+  EXPECT_EQ(
+      scalar("SELECT string_agg(DISTINCT x_AllocationBasis, ',') FROM focus_costs WHERE SkuId = "
+             "'synthetics_api_tests'"),
+      "even:no_usage_data");
 }
 
 TEST_F(DatadogUsage, ProjectedCostIsKeptAsAForecastNotAsCost) {
   ASSERT_EQ(first_->status, 0) << first_->err;
   std::string p = period(0);
-  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(scalar(
-                "SELECT sum(forecast_cost) FROM cost_forecasts WHERE source = 'datadog' AND billing_period = '" + p + "'"))),
+  EXPECT_EQ(bt::format_e10(
+                bt::parse_decimal_e10(scalar("SELECT sum(forecast_cost) FROM cost_forecasts WHERE "
+                                             "source = 'datadog' AND billing_period = '" +
+                                             p + "'"))),
             bt::format_e10(billed(projected_)));
-  EXPECT_EQ(scalar("SELECT string_agg(DISTINCT method || '/' || provider || '/' || service_name, ',') FROM cost_forecasts"),
+  EXPECT_EQ(scalar("SELECT string_agg(DISTINCT method || '/' || provider || '/' || service_name, "
+                   "',') FROM cost_forecasts"),
             "provider_projection/Datadog/Infrastructure Monitoring");
-  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(month_total(p))), bt::format_e10(billed(current_)));
+  EXPECT_EQ(bt::format_e10(bt::parse_decimal_e10(month_total(p))),
+            bt::format_e10(billed(current_)));
 }
 
 TEST_F(DatadogUsage, HonoursRateLimitResetAndRetriesServerErrors) {
@@ -335,8 +391,11 @@ TEST_F(DatadogUsage, HonoursRateLimitResetAndRetriesServerErrors) {
   int server_errors = 0, estimated_ok = 0;
   for (const auto& r : log) {
     if (r["path"] == "/api/v2/usage/hourly_usage" && r["status"] == 429) limited_at = r["time"];
-    if (r["path"] == "/api/v2/usage/hourly_usage" && r["status"] == 200 && limited_at > 0 && retried_at == 0) retried_at = r["time"];
-    if (r["path"] == "/api/v2/usage/estimated_cost") (r["status"] == 500 ? server_errors : estimated_ok) += 1;
+    if (r["path"] == "/api/v2/usage/hourly_usage" && r["status"] == 200 && limited_at > 0 &&
+        retried_at == 0)
+      retried_at = r["time"];
+    if (r["path"] == "/api/v2/usage/estimated_cost")
+      (r["status"] == 500 ? server_errors : estimated_ok) += 1;
   }
   ASSERT_GT(limited_at, 0) << "the fake answered 429 once";
   EXPECT_GE(retried_at - limited_at, 1.0) << "waited X-RateLimit-Reset (1 s) before retrying";
@@ -357,7 +416,9 @@ TEST_F(DatadogUsage, PagesHourlyUsageWithNextRecordId) {
     EXPECT_EQ(r["query"]["filter[product_families]"], "indexed_logs,infra_hosts,synthetics_api");
   }
   // Two families' records for the month (infra every hour, logs ten days), 200 per page.
-  int days_in_month = static_cast<int>((sys_days{(current_month() - months{1}) / 1} - sys_days{(current_month() - months{2}) / 1}).count());
+  int days_in_month = static_cast<int>(
+      (sys_days{(current_month() - months{1}) / 1} - sys_days{(current_month() - months{2}) / 1})
+          .count());
   int records = days_in_month * 24 + 10 * 24;
   EXPECT_EQ(pages, (records + 199) / 200);
   EXPECT_EQ(continued, pages - 1);
@@ -389,7 +450,8 @@ TEST_F(DatadogUsage, ClosedMonthsAreNotFetchedAgainAndUnchangedDataIsUnchanged) 
   ASSERT_EQ(again.status, 0) << again.out << again.err;
   for (size_t i = before; i < requests(*log_).size(); ++i) {
     auto r = requests(*log_)[i];
-    EXPECT_FALSE(r["path"] == "/api/v2/usage/historical_cost" && r["query"]["start_month"] == period(2))
+    EXPECT_FALSE(r["path"] == "/api/v2/usage/historical_cost" &&
+                 r["query"]["start_month"] == period(2))
         << r.dump() << " — the final month is landed already";
   }
   EXPECT_NE(again.out.find(period(2) + "  unchanged"), std::string::npos) << again.out;
@@ -399,12 +461,15 @@ TEST_F(DatadogUsage, ClosedMonthsAreNotFetchedAgainAndUnchangedDataIsUnchanged) 
 TEST_F(DatadogUsage, LandedResponsesReNormalizeWithoutTheApi) {
   ASSERT_EQ(first_->status, 0) << first_->err;
   bt::TempDir offline;
-  bt::write_file(offline / "billingfoot.yaml",
-                 "data_dir: ./data\nsources:\n  - name: datadog\n    type: datadog_usage\n    location: " +
-                     (*dir_ / "data/landing/datadog").string() + "\n");
+  bt::write_file(
+      offline / "billingfoot.yaml",
+      "data_dir: ./data\nsources:\n  - name: datadog\n    type: datadog_usage\n    location: " +
+          (*dir_ / "data/landing/datadog").string() + "\n");
   auto r = bt::run_cli({"sync"}, {}, offline.path());
   ASSERT_EQ(r.status, 0) << r.out << r.err;
-  std::string sql = "SELECT sum(BilledCost), count(*), string_agg(DISTINCT x_CostStatus, ',' ORDER BY x_CostStatus) FROM focus_costs";
+  std::string sql =
+      "SELECT sum(BilledCost), count(*), string_agg(DISTINCT x_CostStatus, ',' ORDER BY "
+      "x_CostStatus) FROM focus_costs";
   EXPECT_EQ(bt::query_scalar(offline.path(), sql), scalar(sql));
 }
 
@@ -415,21 +480,27 @@ TEST(DatadogUsageEstimates, FinalFigureReplacesTheEstimateAcrossSyncs) {
   const Org acme{kParent, "Acme"};
   year_month prev = current_month() - months{1};
   std::string p = period_of(prev);
-  std::vector<Charge> estimate = {{"infra_host", "committed", "500.00"}, {"infra_host", "on_demand", "41.17"},
+  std::vector<Charge> estimate = {{"infra_host", "committed", "500.00"},
+                                  {"infra_host", "on_demand", "41.17"},
                                   {"infra_host", "total", "541.17"}};
-  std::vector<Charge> final_cost = {{"infra_host", "committed", "500.00"}, {"infra_host", "on_demand", "55.03"},
-                                    {"infra_host", "total", "555.03"}, {"apm_host", "total", "93.10"}};
-  write_costs(dir / "fixtures", "estimated_cost", "summary", p, {cost_attributes(p, acme, estimate)});
+  std::vector<Charge> final_cost = {{"infra_host", "committed", "500.00"},
+                                    {"infra_host", "on_demand", "55.03"},
+                                    {"infra_host", "total", "555.03"},
+                                    {"apm_host", "total", "93.10"}};
+  write_costs(dir / "fixtures", "estimated_cost", "summary", p,
+              {cost_attributes(p, acme, estimate)});
   bt::write_file(dir / "fixtures/hourly_usage.json", usage_records(prev, acme).dump());
   auto server = start_fake(dir / "fixtures", dir / "requests.log");
   bt::write_file(dir / "billingfoot.yaml", config(server->url(), "    lookback_months: 2\n"));
 
   auto first = bt::run_cli({"sync", "--from", p, "--to", p}, kEnv, dir.path());
   ASSERT_EQ(first.status, 0) << first.out << first.err;
-  std::string totals = "SELECT sum(BilledCost) || '/' || string_agg(DISTINCT x_CostStatus, ',') FROM focus_costs";
+  std::string totals =
+      "SELECT sum(BilledCost) || '/' || string_agg(DISTINCT x_CostStatus, ',') FROM focus_costs";
   EXPECT_EQ(bt::query_scalar(dir.path(), totals), "541.1700000000/estimated");
 
-  write_costs(dir / "fixtures", "historical_cost", "summary", p, {cost_attributes(p, acme, final_cost)});
+  write_costs(dir / "fixtures", "historical_cost", "summary", p,
+              {cost_attributes(p, acme, final_cost)});
   auto second = bt::run_cli({"sync", "--from", p, "--to", p}, kEnv, dir.path());
   ASSERT_EQ(second.status, 0) << second.out << second.err;
   EXPECT_NE(second.out.find(p + "  loaded"), std::string::npos) << second.out;
@@ -458,7 +529,8 @@ TEST(DatadogUsageErrors, MissingBillingPermissionIsNamedAndLoadedDataStays) {
   EXPECT_NE(denied.err.find("usage_read"), std::string::npos) << denied.err;
   EXPECT_NE(denied.err.find("billing_read"), std::string::npos) << denied.err;
   EXPECT_EQ(denied.err.find(kApiKey), std::string::npos);
-  EXPECT_EQ(bt::query_scalar(dir.path(), "SELECT sum(BilledCost) FROM focus_costs"), "77.7000000000");
+  EXPECT_EQ(bt::query_scalar(dir.path(), "SELECT sum(BilledCost) FROM focus_costs"),
+            "77.7000000000");
   auto status = bt::run_cli({"status", "--format", "json"}, {}, dir.path());
   EXPECT_NE(status.out.find("billing_read"), std::string::npos) << status.out;
 }
@@ -481,27 +553,33 @@ TEST(DatadogUsageErrors, MalformedLandedResponseNamesTheFileAndLoadsNothing) {
   std::string p = period_of(current_month() - months{3});
   bt::write_file(dir / "responses" / p / "historical_cost.json",
                  "{\"data\":[{\"type\":\"cost_by_org\",\"id\":\"x\",\"attributes\":" +
-                     cost_attributes(p, {kParent, "Acme"}, {{"infra_host", "on_demand", "10.00"}}) + "}]}");
+                     cost_attributes(p, {kParent, "Acme"}, {{"infra_host", "on_demand", "10.00"}}) +
+                     "}]}");
   bt::write_file(dir / "billingfoot.yaml",
-                 "data_dir: ./data\nsources:\n  - name: dd\n    type: datadog_usage\n    location: ./responses\n");
+                 "data_dir: ./data\nsources:\n  - name: dd\n    type: datadog_usage\n    location: "
+                 "./responses\n");
   ASSERT_EQ(bt::run_cli({"sync"}, {}, dir.path()).status, 0);
-  bt::write_file(dir / "responses" / p / "hourly_usage-0001.json", "{\"data\": [{\"attributes\": {\"timesta");
+  bt::write_file(dir / "responses" / p / "hourly_usage-0001.json",
+                 "{\"data\": [{\"attributes\": {\"timesta");
   auto r = bt::run_cli({"sync"}, {}, dir.path());
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("hourly_usage-0001.json"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("invalid JSON"), std::string::npos) << r.err;
-  EXPECT_EQ(bt::query_scalar(dir.path(), "SELECT sum(BilledCost) FROM focus_costs"), "10.0000000000");
+  EXPECT_EQ(bt::query_scalar(dir.path(), "SELECT sum(BilledCost) FROM focus_costs"),
+            "10.0000000000");
 }
 
 TEST(DatadogUsageConfig, RejectsAnUnknownSiteAndMissingKeys) {
   bt::TempDir dir;
   bt::write_file(dir / "billingfoot.yaml",
-                 "sources:\n  - name: dd\n    type: datadog_usage\n    site: datadoghq.moon\n    api_key: a\n    app_key: b\n");
+                 "sources:\n  - name: dd\n    type: datadog_usage\n    site: datadoghq.moon\n    "
+                 "api_key: a\n    app_key: b\n");
   auto r = bt::run_cli({"sync"}, {}, dir.path());
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("sources[0].site"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("us5.datadoghq.com"), std::string::npos) << r.err;
-  bt::write_file(dir / "billingfoot.yaml", "sources:\n  - name: dd\n    type: datadog_usage\n    site: datadoghq.eu\n");
+  bt::write_file(dir / "billingfoot.yaml",
+                 "sources:\n  - name: dd\n    type: datadog_usage\n    site: datadoghq.eu\n");
   r = bt::run_cli({"sync"}, {}, dir.path());
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("api_key"), std::string::npos) << r.err;
@@ -514,19 +592,24 @@ TEST(DatadogUsageSubOrgs, EachChildOrgIsASubAccountOfTheParent) {
   bt::TempDir dir;
   std::string p = period_of(current_month());
   const Org web{"c0ffee", "Acme Web"}, shop{"d00d42", "Acme Shop"};
-  std::vector<Charge> web_cost = {{"infra_host", "on_demand", "40.40"}}, shop_cost = {{"infra_host", "on_demand", "60.61"}};
+  std::vector<Charge> web_cost = {{"infra_host", "on_demand", "40.40"}},
+                      shop_cost = {{"infra_host", "on_demand", "60.61"}};
   write_costs(dir / "fixtures", "estimated_cost", "sub-org", p,
               {cost_attributes(p, web, web_cost), cost_attributes(p, shop, shop_cost)});
   json hourly = usage_records(current_month(), web);
   for (auto& r : usage_records(current_month(), shop)) hourly.push_back(r);
   bt::write_file(dir / "fixtures/hourly_usage.json", hourly.dump());
   auto server = start_fake(dir / "fixtures", dir / "requests.log");
-  bt::write_file(dir / "billingfoot.yaml", config(server->url(), "    view: sub-org\n    lookback_months: 1\n"));
+  bt::write_file(dir / "billingfoot.yaml",
+                 config(server->url(), "    view: sub-org\n    lookback_months: 1\n"));
   auto r = bt::run_cli({"sync"}, kEnv, dir.path());
   ASSERT_EQ(r.status, 0) << r.out << r.err << server->output();
-  EXPECT_EQ(bt::query_scalar(dir.path(), "SELECT string_agg(SubAccountId || '=' || total, ' ' ORDER BY SubAccountId) FROM "
-                                         "(SELECT SubAccountId, sum(BilledCost) AS total FROM focus_costs WHERE "
-                                         "BillingAccountId = '" + kParent + "' GROUP BY 1)"),
+  EXPECT_EQ(bt::query_scalar(
+                dir.path(),
+                "SELECT string_agg(SubAccountId || '=' || total, ' ' ORDER BY SubAccountId) FROM "
+                "(SELECT SubAccountId, sum(BilledCost) AS total FROM focus_costs WHERE "
+                "BillingAccountId = '" +
+                    kParent + "' GROUP BY 1)"),
             "c0ffee=40.4000000000 d00d42=60.6100000000");
   int windows = 0;
   for (const auto& req : requests(dir / "requests.log")) {

@@ -59,18 +59,24 @@ const Product kProducts[] = {
 };
 
 // Hour-of-day factor for traffic-driven usage: quiet at night (UTC), busy in the afternoon.
-double diurnal(int hour) { return 1.0 + 0.35 * std::sin((hour - 9) * 3.141592653589793 / 12.0); }
+double diurnal(int hour) {
+  return 1.0 + 0.35 * std::sin((hour - 9) * 3.141592653589793 / 12.0);
+}
 
-std::string hour_stamp(Day day, int hour) { return fmt::format("{}T{:02d}:00:00+00:00", iso_date(day), hour); }
+std::string hour_stamp(Day day, int hour) {
+  return fmt::format("{}T{:02d}:00:00+00:00", iso_date(day), hour);
+}
 
 class DatadogDemo {
  public:
-  DatadogDemo(const Company& company, std::string_view folder) : company_(company), folder_(folder) {}
+  DatadogDemo(const Company& company, std::string_view folder)
+      : company_(company), folder_(folder) {}
 
   std::vector<GeneratedFile> generate() {
     std::vector<GeneratedFile> files;
     const Timeline& t = company_.timeline();
-    for (Day month = t.first; month <= t.last; month = next_month_start(month)) add_month(month, files);
+    for (Day month = t.first; month <= t.last; month = next_month_start(month))
+      add_month(month, files);
     return files;
   }
 
@@ -86,15 +92,21 @@ class DatadogDemo {
       for (int h = 0; h < 24; ++h, ++hours) {
         std::map<std::string, ordered_json> by_family;
         for (const auto& m : kMeasures) {
-          double value = m.per_hour * company_.activity(m.workload, m.shape, d) * (m.diurnal ? diurnal(h) : 1.0);
+          double value = m.per_hour * company_.activity(m.workload, m.shape, d) *
+                         (m.diurnal ? diurnal(h) : 1.0);
           double rounded = std::round(value);
           used[m.usage_type] += rounded;
           auto& record = by_family[m.family];
           if (record.is_null()) {
-            record = {{"timestamp", hour_stamp(d, h)}, {"product_family", m.family}, {"org_name", Company::kName},
-                      {"public_id", kOrgId}, {"region", "us"}, {"measurements", ordered_json::array()}};
+            record = {{"timestamp", hour_stamp(d, h)},
+                      {"product_family", m.family},
+                      {"org_name", Company::kName},
+                      {"public_id", kOrgId},
+                      {"region", "us"},
+                      {"measurements", ordered_json::array()}};
           }
-          record["measurements"].push_back({{"usage_type", m.usage_type}, {"value", static_cast<int64_t>(rounded)}});
+          record["measurements"].push_back(
+              {{"usage_type", m.usage_type}, {"value", static_cast<int64_t>(rounded)}});
         }
         for (auto& [family, record] : by_family) records.push_back(std::move(record));
       }
@@ -125,17 +137,20 @@ class DatadogDemo {
         projected_total += c + o;
       }
     }
-    add_charges(charges, {"rum_sessions", "", false, 1, 0, 0, 0}, Fixed(), Fixed());  // listed, not used
+    add_charges(charges, {"rum_sessions", "", false, 1, 0, 0, 0}, Fixed(),
+                Fixed());  // listed, not used
 
     Day data_end = t.data_end(month);
-    ordered_json manifest = {{"billing_period", month_key(month)},
-                             {"cost_status", closed ? "final" : "estimated"},
-                             {"data_end", iso_date(data_end)},
-                             {"fetched_at", timestamp(t.last)},
-                             {"product_families", {"indexed_logs", "infra_hosts", "logs", "synthetics_api"}}};
+    ordered_json manifest = {
+        {"billing_period", month_key(month)},
+        {"cost_status", closed ? "final" : "estimated"},
+        {"data_end", iso_date(data_end)},
+        {"fetched_at", timestamp(t.last)},
+        {"product_families", {"indexed_logs", "infra_hosts", "logs", "synthetics_api"}}};
     files.push_back({dir + "manifest.json", manifest.dump(2) + "\n", 0});
     files.push_back({dir + (closed ? "historical_cost.json" : "estimated_cost.json"),
-                     cost_response(month, "total_cost", total, charges), static_cast<int64_t>(charges.size())});
+                     cost_response(month, "total_cost", total, charges),
+                     static_cast<int64_t>(charges.size())});
     if (current && t.last >= month + std::chrono::days(11)) {
       files.push_back({dir + "projected_cost.json",
                        cost_response(month, "projected_total_cost", projected_total, projected),
@@ -145,10 +160,13 @@ class DatadogDemo {
       size_t last = std::min(records.size(), first + kRecordsPerPage);
       ordered_json data = ordered_json::array();
       for (size_t i = first; i < last; ++i) {
-        data.push_back({{"type", "usage_timeseries"}, {"id", fmt::format("{}-{}", month_key(month), i)},
+        data.push_back({{"type", "usage_timeseries"},
+                        {"id", fmt::format("{}-{}", month_key(month), i)},
                         {"attributes", records[i]}});
       }
-      ordered_json next = last < records.size() ? ordered_json(fmt::format("{}:{}", month_key(month), last)) : ordered_json();
+      ordered_json next = last < records.size()
+                              ? ordered_json(fmt::format("{}:{}", month_key(month), last))
+                              : ordered_json();
       ordered_json body = {{"data", data}, {"meta", {{"pagination", {{"next_record_id", next}}}}}};
       files.push_back({dir + fmt::format("hourly_usage-{:04d}.json", page), body.dump() + "\n",
                        static_cast<int64_t>(last - first)});
@@ -156,9 +174,12 @@ class DatadogDemo {
   }
 
   // Datadog lists a product's committed and on-demand parts and their total.
-  static void add_charges(ordered_json& charges, const Product& p, Fixed committed, Fixed on_demand) {
+  static void add_charges(ordered_json& charges, const Product& p, Fixed committed,
+                          Fixed on_demand) {
     auto charge = [&](const char* type, Fixed cost) {
-      charges.push_back({{"product_name", p.name}, {"charge_type", type}, {"cost", cost_number(cost)},
+      charges.push_back({{"product_name", p.name},
+                         {"charge_type", type},
+                         {"cost", cost_number(cost)},
                          {"last_aggregation_function", "sum"}});
     };
     if (p.committed > 0) charge("committed", committed);
@@ -169,11 +190,15 @@ class DatadogDemo {
   // A cost as a JSON number with its exact decimal text (Datadog sends plain decimals).
   static ordered_json cost_number(Fixed cost) { return ordered_json::parse(cost.text()); }
 
-  std::string cost_response(Day month, const char* total_key, Fixed total, const ordered_json& charges) const {
-    ordered_json attributes = {{"org_name", Company::kName}, {"public_id", kOrgId}, {"region", "us"},
-                               {"date", timestamp(month)}, {total_key, cost_number(total)}, {"charges", charges}};
-    ordered_json body = {{"data", {{{"type", "cost_by_org"}, {"id", std::string(kOrgId) + "-" + month_key(month)},
-                                    {"attributes", attributes}}}}};
+  std::string cost_response(Day month, const char* total_key, Fixed total,
+                            const ordered_json& charges) const {
+    ordered_json attributes = {
+        {"org_name", Company::kName}, {"public_id", kOrgId},           {"region", "us"},
+        {"date", timestamp(month)},   {total_key, cost_number(total)}, {"charges", charges}};
+    ordered_json body = {{"data",
+                          {{{"type", "cost_by_org"},
+                            {"id", std::string(kOrgId) + "-" + month_key(month)},
+                            {"attributes", attributes}}}}};
     return body.dump(2) + "\n";
   }
 

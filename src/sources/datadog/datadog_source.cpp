@@ -21,11 +21,14 @@ using common::quote_literal;
 
 namespace {
 
-std::string sql_resource(const char* path) { return std::string(common::embedded_resource(path)); }
+std::string sql_resource(const char* path) {
+  return std::string(common::embedded_resource(path));
+}
 
 // "read_text([...])" over the files, or an empty relation of the same shape when there are none.
 std::string text_relation(const std::vector<std::string>& files) {
-  if (files.empty()) return "(SELECT NULL::VARCHAR AS filename, NULL::VARCHAR AS content WHERE false)";
+  if (files.empty())
+    return "(SELECT NULL::VARCHAR AS filename, NULL::VARCHAR AS content WHERE false)";
   std::vector<std::string> quoted;
   for (const auto& f : files) quoted.push_back(quote_literal(f));
   return "read_text([" + common::join(quoted, ", ") + "])";
@@ -61,9 +64,10 @@ class DatadogSource : public Source {
         return result;
       }
       stage(con, months);
-      result.periods = load_staged_periods(
-          warehouse, {settings_.name, "datadog_usage", "datadog_staged_rows", "datadog_usage:" + version + ":", started_at},
-          options);
+      result.periods = load_staged_periods(warehouse,
+                                           {settings_.name, "datadog_usage", "datadog_staged_rows",
+                                            "datadog_usage:" + version + ":", started_at},
+                                           options);
       store_forecasts(warehouse, result.periods);
       if (result.ok()) warehouse.set_source_state(settings_.name, "delivery", delivery);
     } catch (const std::exception& e) {
@@ -81,8 +85,10 @@ class DatadogSource : public Source {
       std::vector<std::string> quoted, families;
       for (const auto& p : products) quoted.push_back(quote_literal(p));
       if (quoted.empty()) return families;
-      auto r = con.query("SELECT DISTINCT struct_extract(dd_product(name), 'usage_family') AS f FROM (SELECT unnest([" +
-                         common::join(quoted, ", ") + "]) AS name) WHERE f IS NOT NULL ORDER BY 1");
+      auto r = con.query(
+          "SELECT DISTINCT struct_extract(dd_product(name), 'usage_family') AS f FROM (SELECT "
+          "unnest([" +
+          common::join(quoted, ", ") + "]) AS name) WHERE f IS NOT NULL ORDER BY 1");
       for (size_t i = 0; i < r.row_count(); ++i) families.push_back(r.text(i, 0));
       return families;
     };
@@ -106,19 +112,30 @@ class DatadogSource : public Source {
   // of every landed period, datadog_forecast_rows the projections.
   void stage(warehouse::Connection& con, const std::vector<LandedMonth>& months) {
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE dd_documents (billing_period VARCHAR, kind VARCHAR, cost_status VARCHAR, "
-        "data_end DATE, file VARCHAR); CREATE OR REPLACE TEMP TABLE dd_usage_documents (billing_period VARCHAR, "
+        "CREATE OR REPLACE TEMP TABLE dd_documents (billing_period VARCHAR, kind VARCHAR, "
+        "cost_status VARCHAR, "
+        "data_end DATE, file VARCHAR); CREATE OR REPLACE TEMP TABLE dd_usage_documents "
+        "(billing_period VARCHAR, "
         "file VARCHAR)");
     std::vector<std::string> documents, usage_documents;
-    auto add_document = con.prepare("INSERT INTO dd_documents VALUES (?, ?, ?, CAST(? AS DATE), ?)");
+    auto add_document =
+        con.prepare("INSERT INTO dd_documents VALUES (?, ?, ?, CAST(? AS DATE), ?)");
     auto add_usage = con.prepare("INSERT INTO dd_usage_documents VALUES (?, ?)");
     for (const auto& m : months) {
-      add_document.bind(1, m.billing_period).bind(2, "cost").bind(3, m.cost_status).bind(4, m.data_end)
-          .bind(5, m.cost_file.string()).execute();
+      add_document.bind(1, m.billing_period)
+          .bind(2, "cost")
+          .bind(3, m.cost_status)
+          .bind(4, m.data_end)
+          .bind(5, m.cost_file.string())
+          .execute();
       documents.push_back(m.cost_file.string());
       if (m.projected_file) {
-        add_document.bind(1, m.billing_period).bind(2, "projected").bind(3, "projected").bind(4, m.data_end)
-            .bind(5, m.projected_file->string()).execute();
+        add_document.bind(1, m.billing_period)
+            .bind(2, "projected")
+            .bind(3, "projected")
+            .bind(4, m.data_end)
+            .bind(5, m.projected_file->string())
+            .execute();
         documents.push_back(m.projected_file->string());
       }
       for (const auto& f : m.usage_files) {
@@ -126,15 +143,17 @@ class DatadogSource : public Source {
         usage_documents.push_back(f.string());
       }
     }
-    std::string sql = common::render_template(
-        common::embedded_resource("sources/datadog/normalize.sql"),
-        {{"documents", text_relation(documents)}, {"usage_documents", text_relation(usage_documents)}});
+    std::string sql =
+        common::render_template(common::embedded_resource("sources/datadog/normalize.sql"),
+                                {{"documents", text_relation(documents)},
+                                 {"usage_documents", text_relation(usage_documents)}});
     try {
       common::StepTimer timer(settings_.name + ": normalize");
       con.execute(sql);
     } catch (const warehouse::Error& e) {
       throw InputError("source " + settings_.name + ": cannot normalize the Datadog responses in " +
-                       settings_.responses().string() + ": " + e.engine_message() + " (nothing was loaded)");
+                       settings_.responses().string() + ": " + e.engine_message() +
+                       " (nothing was loaded)");
     }
   }
 
@@ -147,12 +166,19 @@ class DatadogSource : public Source {
       auto has = con.prepare("SELECT count(*) FROM datadog_forecast_rows WHERE billing_period = ?");
       if (has.bind(1, p.billing_period).execute().int64(0, 0) == 0) continue;
       con.prepare("DELETE FROM cost_forecasts WHERE source = ? AND billing_period = ?")
-          .bind(1, settings_.name).bind(2, p.billing_period).execute();
+          .bind(1, settings_.name)
+          .bind(2, p.billing_period)
+          .execute();
       con.prepare(
-             "INSERT INTO cost_forecasts SELECT ?, billing_period, 'Datadog', billing_account_id, sub_account_id, "
-             "sub_account_name, service_name, product, charge_type, forecast_cost, 'USD', 'provider_projection', "
+             "INSERT INTO cost_forecasts SELECT ?, billing_period, 'Datadog', billing_account_id, "
+             "sub_account_id, "
+             "sub_account_name, service_name, product, charge_type, forecast_cost, 'USD', "
+             "'provider_projection', "
              "CAST(? AS TIMESTAMP) FROM datadog_forecast_rows WHERE billing_period = ?")
-          .bind(1, settings_.name).bind(2, warehouse::utc_now()).bind(3, p.billing_period).execute();
+          .bind(1, settings_.name)
+          .bind(2, warehouse::utc_now())
+          .bind(3, p.billing_period)
+          .execute();
     }
     tx.commit();
   }
@@ -161,8 +187,10 @@ class DatadogSource : public Source {
     try {
       con.execute(
           "DROP TABLE IF EXISTS datadog_staged_rows; DROP TABLE IF EXISTS datadog_forecast_rows; "
-          "DROP TABLE IF EXISTS dd_daily_costs; DROP TABLE IF EXISTS dd_day_weights; DROP TABLE IF EXISTS "
-          "dd_daily_usage; DROP TABLE IF EXISTS dd_charges; DROP TABLE IF EXISTS dd_documents; DROP TABLE IF "
+          "DROP TABLE IF EXISTS dd_daily_costs; DROP TABLE IF EXISTS dd_day_weights; DROP TABLE IF "
+          "EXISTS "
+          "dd_daily_usage; DROP TABLE IF EXISTS dd_charges; DROP TABLE IF EXISTS dd_documents; "
+          "DROP TABLE IF "
           "EXISTS dd_usage_documents");
     } catch (const std::exception& e) {
       spdlog::warn("{}: cleaning up temporary tables failed: {}", settings_.name, e.what());

@@ -18,26 +18,31 @@ using namespace std::chrono;
 using nlohmann::json;
 
 year_month parse_period(const std::string& period) {
-  return year{std::stoi(period.substr(0, 4))} / month{static_cast<unsigned>(std::stoi(period.substr(5, 2)))};
+  return year{std::stoi(period.substr(0, 4))} /
+         month{static_cast<unsigned>(std::stoi(period.substr(5, 2)))};
 }
 
 std::string period_text(year_month ym) {
-  return fmt::format("{:04d}-{:02d}", static_cast<int>(ym.year()), static_cast<unsigned>(ym.month()));
+  return fmt::format("{:04d}-{:02d}", static_cast<int>(ym.year()),
+                     static_cast<unsigned>(ym.month()));
 }
 
 std::string day_text(sys_days day) {
   year_month_day ymd{day};
-  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                     static_cast<unsigned>(ymd.day()));
+  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
 }
 
 // Datadog's hour precision: YYYY-MM-DDThh.
 std::string hour_text(sys_seconds t) {
   auto day = floor<days>(t);
-  return day_text(day) + fmt::format("T{:02d}", static_cast<int>(duration_cast<hours>(t - day).count()));
+  return day_text(day) +
+         fmt::format("T{:02d}", static_cast<int>(duration_cast<hours>(t - day).count()));
 }
 
-sys_days first_day(year_month ym) { return sys_days{ym / 1}; }
+sys_days first_day(year_month ym) {
+  return sys_days{ym / 1};
+}
 
 // The cost-endpoint parameters every call shares.
 Query cost_query(const Settings& settings, const std::string& period) {
@@ -63,8 +68,10 @@ std::vector<std::string> product_names(const std::string& body, const std::strin
     const auto& a = item["attributes"];
     if (!a["date"].get<std::string>().starts_with(period) || !a.contains("charges")) continue;
     for (const auto& c : a["charges"]) {
-      // Datadog lists every product of the plan; usage is only needed for those that cost something.
-      if (c["cost"].is_number() && c["cost"].get<double>() != 0) names.insert(c["product_name"].get<std::string>());
+      // Datadog lists every product of the plan; usage is only needed for those that cost
+      // something.
+      if (c["cost"].is_number() && c["cost"].get<double>() != 0)
+        names.insert(c["product_name"].get<std::string>());
     }
   }
   return {names.begin(), names.end()};
@@ -72,8 +79,10 @@ std::vector<std::string> product_names(const std::string& body, const std::strin
 
 }  // namespace
 
-std::vector<std::string> periods_to_fetch(const Settings& settings, const SyncOptions& options, sys_seconds now) {
-  year_month current{year_month_day{floor<days>(now)}.year(), year_month_day{floor<days>(now)}.month()};
+std::vector<std::string> periods_to_fetch(const Settings& settings, const SyncOptions& options,
+                                          sys_seconds now) {
+  year_month current{year_month_day{floor<days>(now)}.year(),
+                     year_month_day{floor<days>(now)}.month()};
   year_month first = options.range.from ? parse_period(*options.range.from)
                                         : current - months{settings.lookback_months - 1};
   year_month last = options.range.to ? std::min(parse_period(*options.range.to), current) : current;
@@ -98,10 +107,11 @@ std::vector<std::string> periods_to_fetch(const Settings& settings, const SyncOp
   return out;
 }
 
-bool fetch_period(const UsageApi& api, const Settings& settings, const std::string& period, sys_seconds now,
-                  const FamilyLookup& families_for) {
+bool fetch_period(const UsageApi& api, const Settings& settings, const std::string& period,
+                  sys_seconds now, const FamilyLookup& families_for) {
   year_month ym = parse_period(period);
-  year_month current{year_month_day{floor<days>(now)}.year(), year_month_day{floor<days>(now)}.month()};
+  year_month current{year_month_day{floor<days>(now)}.year(),
+                     year_month_day{floor<days>(now)}.month()};
   std::vector<std::pair<std::string, std::string>> files;
   auto checked = [&](const std::string& body, ResponseKind kind, const std::string& name) {
     check_response(body, kind, settings.name, "the " + name + " response for " + period);
@@ -110,8 +120,9 @@ bool fetch_period(const UsageApi& api, const Settings& settings, const std::stri
 
   std::string cost_status, cost_body;
   if (ym < current) {
-    std::string body = checked(api.get("/api/v2/usage/historical_cost", cost_query(settings, period)),
-                               ResponseKind::Cost, "/api/v2/usage/historical_cost");
+    std::string body =
+        checked(api.get("/api/v2/usage/historical_cost", cost_query(settings, period)),
+                ResponseKind::Cost, "/api/v2/usage/historical_cost");
     if (has_period(body, period)) {
       cost_status = "final";
       cost_body = body;
@@ -120,8 +131,9 @@ bool fetch_period(const UsageApi& api, const Settings& settings, const std::stri
   }
   // Datadog estimates the current and the previous month only (until the latter is closed).
   if (cost_status.empty() && ym >= current - months{1}) {
-    std::string body = checked(api.get("/api/v2/usage/estimated_cost", cost_query(settings, period)),
-                               ResponseKind::Cost, "/api/v2/usage/estimated_cost");
+    std::string body =
+        checked(api.get("/api/v2/usage/estimated_cost", cost_query(settings, period)),
+                ResponseKind::Cost, "/api/v2/usage/estimated_cost");
     if (has_period(body, period)) {
       cost_status = "estimated";
       cost_body = body;
@@ -145,7 +157,8 @@ bool fetch_period(const UsageApi& api, const Settings& settings, const std::stri
   std::vector<std::string> families = settings.product_families;
   if (families.empty()) families = families_for(product_names(cost_body, period));
   sys_seconds start{first_day(ym)};
-  sys_seconds end = std::min(sys_seconds{first_day(ym + months{1})}, sys_seconds{floor<hours>(now)});
+  sys_seconds end =
+      std::min(sys_seconds{first_day(ym + months{1})}, sys_seconds{floor<hours>(now)});
   int page = 0;
   bool sub_orgs = settings.view == "sub-org";
   for (sys_seconds window = start; !families.empty() && window < end;) {
@@ -158,7 +171,8 @@ bool fetch_period(const UsageApi& api, const Settings& settings, const std::stri
                  {"filter[product_families]", common::join(families, ",")},
                  {"page[limit]", std::to_string(settings.page_limit)}};
       if (sub_orgs) q.emplace_back("filter[include_descendants]", "true");
-      if (settings.include_connected_accounts) q.emplace_back("filter[include_connected_accounts]", "true");
+      if (settings.include_connected_accounts)
+        q.emplace_back("filter[include_connected_accounts]", "true");
       if (!next_record_id.empty()) q.emplace_back("page[next_record_id]", next_record_id);
       std::string body = checked(api.get("/api/v2/usage/hourly_usage", q), ResponseKind::Usage,
                                  "/api/v2/usage/hourly_usage");
@@ -168,23 +182,30 @@ bool fetch_period(const UsageApi& api, const Settings& settings, const std::stri
       next_record_id = next.is_string() ? next.get<std::string>() : "";
       if (!next_record_id.empty() && !seen_ids.insert(next_record_id).second) {
         throw InputError("source " + settings.name + ": Datadog's hourly usage for " + period +
-                         " returned the same next_record_id twice (" + next_record_id + "); stopping");
+                         " returned the same next_record_id twice (" + next_record_id +
+                         "); stopping");
       }
     } while (!next_record_id.empty());
     window = window_end;
   }
 
-  // Costs without usage are spread up to the day being fetched (estimated months) or the month's end.
+  // Costs without usage are spread up to the day being fetched (estimated months) or the month's
+  // end.
   sys_days data_end = std::min(first_day(ym + months{1}), sys_days{floor<days>(now) + days{1}});
-  json manifest = {{"billing_period", period},
-                   {"cost_status", cost_status},
-                   {"data_end", day_text(data_end)},
-                   {"fetched_at", hour_text(now) + fmt::format(":{:02d}", static_cast<int>(duration_cast<minutes>(now - floor<hours>(now)).count()))},
-                   {"usage_pages", page},
-                   {"product_families", families}};
+  json manifest = {
+      {"billing_period", period},
+      {"cost_status", cost_status},
+      {"data_end", day_text(data_end)},
+      {"fetched_at",
+       hour_text(now) +
+           fmt::format(":{:02d}",
+                       static_cast<int>(duration_cast<minutes>(now - floor<hours>(now)).count()))},
+      {"usage_pages", page},
+      {"product_families", families}};
   files.emplace_back(kManifestFile, manifest.dump(2) + "\n");
   land_month(settings.landing, period, files);
-  spdlog::info("{} {}: landed {} cost and {} hourly usage pages", settings.name, period, cost_status, page);
+  spdlog::info("{} {}: landed {} cost and {} hourly usage pages", settings.name, period,
+               cost_status, page);
   return true;
 }
 

@@ -18,7 +18,8 @@ std::vector<std::string> periods_to_fetch(const Settings& settings, const SyncOp
                                           std::chrono::sys_seconds now);
 
 // The hourly usage product families a cost response's products are measured by.
-using FamilyLookup = std::function<std::vector<std::string>(const std::vector<std::string>& products)>;
+using FamilyLookup =
+    std::function<std::vector<std::string>(const std::vector<std::string>& products)>;
 
 // Fetches one period (cost: historical, else estimated when the period is the current or previous
 // month; projected cost for the current month; hourly usage of the families the costs need) and

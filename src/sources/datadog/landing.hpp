@@ -39,8 +39,8 @@ struct LandedMonth {
 
 // The landed periods under `root` within `range`, each checked (valid JSON shaped like
 // Datadog's responses). Throws InputError naming the source and file on any problem.
-std::vector<LandedMonth> find_landed_months(const std::filesystem::path& root, const std::string& source,
-                                            const PeriodRange& range);
+std::vector<LandedMonth> find_landed_months(const std::filesystem::path& root,
+                                            const std::string& source, const PeriodRange& range);
 
 // The cost status of a landed period ("final" / "estimated"), or "" when none is landed.
 std::string landed_cost_status(const std::filesystem::path& root, const std::string& period);

@@ -8,8 +8,9 @@
 namespace billingfoot::sources::datadog {
 
 const std::vector<std::string_view> kConfigKeys = {
-    "site",         "api_endpoint",    "api_key",         "app_key",   "view",
-    "lookback_months", "product_families", "include_connected_accounts", "page_limit"};
+    "site",      "api_endpoint",    "api_key",          "app_key",
+    "view",      "lookback_months", "product_families", "include_connected_accounts",
+    "page_limit"};
 
 namespace {
 
@@ -111,10 +112,12 @@ Settings parse_settings(const config::Config& config, const config::SourceConfig
   if (raw["view"]) {
     s.view = text(source, "view");
     if (s.view != "summary" && s.view != "sub-org") {
-      throw UsageError(source.origin_of("view").describe() + ": must be summary or sub-org, not " + s.view);
+      throw UsageError(source.origin_of("view").describe() + ": must be summary or sub-org, not " +
+                       s.view);
     }
   }
-  if (raw["include_connected_accounts"]) s.include_connected_accounts = flag(source, "include_connected_accounts");
+  if (raw["include_connected_accounts"])
+    s.include_connected_accounts = flag(source, "include_connected_accounts");
   if (raw["lookback_months"]) s.lookback_months = whole_number(source, "lookback_months", 1, 15);
   if (raw["page_limit"]) s.page_limit = whole_number(source, "page_limit", 1, 500);
   if (const YAML::Node families = raw["product_families"]) {
@@ -122,11 +125,14 @@ Settings parse_settings(const config::Config& config, const config::SourceConfig
       s.product_families = common::split(families.Scalar(), ',');
     } else if (families.IsSequence()) {
       for (const auto& f : families) {
-        if (!f.IsScalar()) throw UsageError(source.origin_of("product_families").describe() + ": must be a list of names");
+        if (!f.IsScalar())
+          throw UsageError(source.origin_of("product_families").describe() +
+                           ": must be a list of names");
         s.product_families.push_back(f.Scalar());
       }
     } else {
-      throw UsageError(source.origin_of("product_families").describe() + ": must be a list of names");
+      throw UsageError(source.origin_of("product_families").describe() +
+                       ": must be a list of names");
     }
     for (auto& f : s.product_families) f = common::trim(f);
   }

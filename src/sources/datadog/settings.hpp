@@ -21,7 +21,7 @@ struct Settings {
   std::string app_key;
   std::string view = "summary";  // summary | sub-org (cost per child org of a parent)
   bool include_connected_accounts = false;
-  int lookback_months = 3;                   // months synced without --from: current and 2 before
+  int lookback_months = 3;                    // months synced without --from: current and 2 before
   std::vector<std::string> product_families;  // hourly usage to fetch; empty = what the costs need
   int page_limit = 500;                       // hourly usage records per page
 

@@ -1,7 +1,6 @@
 #include "sources/datadog/usage_api.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <random>
 
 #include "common/errors.hpp"
@@ -59,7 +58,8 @@ std::string UsageApi::get(const std::string& path, const Query& query) const {
   net::Request request;
   request.url = settings_.api_base + path;
   for (size_t i = 0; i < query.size(); ++i) {
-    request.url += (i == 0 ? "?" : "&") + net::url_encode(query[i].first) + "=" + net::url_encode(query[i].second);
+    request.url += (i == 0 ? "?" : "&") + net::url_encode(query[i].first) + "=" +
+                   net::url_encode(query[i].second);
   }
   request.headers = {{"DD-API-KEY", settings_.api_key},
                      {"DD-APPLICATION-KEY", settings_.app_key},
@@ -74,30 +74,39 @@ std::string UsageApi::get(const std::string& path, const Query& query) const {
   try {
     response = net::send_with_retry(request, policy);
   } catch (const net::NetworkError& e) {
-    throw InputError("source " + settings_.name + ": cannot reach Datadog at " + settings_.api_base + ": " + e.what());
+    throw InputError("source " + settings_.name + ": cannot reach Datadog at " +
+                     settings_.api_base + ": " + e.what());
   }
   if (response.status >= 200 && response.status < 300) return response.body;
 
-  std::string what = "source " + settings_.name + ": Datadog answered " + describe_request(path, query) +
-                     " with HTTP " + std::to_string(response.status);
+  std::string what = "source " + settings_.name + ": Datadog answered " +
+                     describe_request(path, query) + " with HTTP " +
+                     std::to_string(response.status);
   std::string said = datadog_says(response.body);
   switch (response.status) {
     case 400:
       throw InputError(what + " (bad request): " + said);
     case 401:
-      throw InputError(what + " (unauthorized): the API key or application key is not valid for " +
-                       settings_.api_base + " (keys belong to one Datadog site; check site:, api_key, app_key). Datadog said: " + said);
+      throw InputError(
+          what + " (unauthorized): the API key or application key is not valid for " +
+          settings_.api_base +
+          " (keys belong to one Datadog site; check site:, api_key, app_key). Datadog said: " +
+          said);
     case 403:
-      throw InputError(what + " (forbidden): the application key's user needs the usage_read permission " +
-                       "(hourly usage) and usage_read + billing_read (cost endpoints), and cost is " +
-                       "only available to a parent-level organization. Datadog said: " + said);
+      throw InputError(
+          what + " (forbidden): the application key's user needs the usage_read permission " +
+          "(hourly usage) and usage_read + billing_read (cost endpoints), and cost is " +
+          "only available to a parent-level organization. Datadog said: " + said);
     case 429:
-      throw InputError(what + " (rate limited) on every attempt (" + std::to_string(policy.max_attempts) +
-                       "); try again after " + response.header("x-ratelimit-reset") + " s. Datadog said: " + said);
+      throw InputError(what + " (rate limited) on every attempt (" +
+                       std::to_string(policy.max_attempts) + "); try again after " +
+                       response.header("x-ratelimit-reset") + " s. Datadog said: " + said);
     default:
-      throw InputError(what + (response.status >= 500 ? " (server error, gave up after " +
-                                                            std::to_string(policy.max_attempts) + " attempts)"
-                                                      : "") +
+      throw InputError(what +
+                       (response.status >= 500
+                            ? " (server error, gave up after " +
+                                  std::to_string(policy.max_attempts) + " attempts)"
+                            : "") +
                        ": " + said);
   }
 }
