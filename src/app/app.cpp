@@ -68,6 +68,22 @@ CREATE TABLE unit_costs (
   metric_change DECIMAL(38,10),
   marginal_unit_cost DECIMAL(38,10)    -- cost_change × per / metric_change
 );)"},
+      {5, "cost_forecasts: provider projections of a month's cost (kept apart from focus_costs)",
+       R"(CREATE TABLE cost_forecasts (
+  source VARCHAR NOT NULL,
+  billing_period VARCHAR NOT NULL,     -- YYYY-MM the forecast is for
+  provider VARCHAR NOT NULL,
+  billing_account_id VARCHAR,
+  sub_account_id VARCHAR,
+  sub_account_name VARCHAR,
+  service_name VARCHAR,
+  product VARCHAR,
+  charge_type VARCHAR,
+  forecast_cost DECIMAL(38,10) NOT NULL,
+  currency VARCHAR NOT NULL,
+  method VARCHAR NOT NULL,             -- provider_projection: the provider's own month-end projection
+  recorded_at TIMESTAMP NOT NULL
+);)"},
       {7, "runs: one row per sync of a source",
        R"(CREATE TABLE runs (
   run_id VARCHAR PRIMARY KEY,

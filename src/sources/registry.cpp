@@ -1,6 +1,7 @@
 #include "common/errors.hpp"
 #include "common/strings.hpp"
 #include "sources/aws/aws_source.hpp"
+#include "sources/datadog/datadog_source.hpp"
 #include "sources/focus/focus_source.hpp"
 #include "sources/gcp/gcp_source.hpp"
 #include "sources/source.hpp"
@@ -12,6 +13,7 @@ const std::vector<SourceType>& source_types() {
       {"focus", focus::kConfigKeys, focus::create},
       {"aws_data_exports", aws::kConfigKeys, aws::create},
       {"gcp_billing_export", gcp::kConfigKeys, gcp::create},
+      {"datadog_usage", datadog::kConfigKeys, datadog::create},
   };
   return types;
 }

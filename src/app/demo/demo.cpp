@@ -18,7 +18,7 @@ const std::vector<DemoProvider>& demo_providers() {
       {"aws", "aws_data_exports", "exports/aws-cur/nimbus-cur2", generate_aws},
       {"gcp", "gcp_billing_export", "exports/gcp-billing", generate_gcp},
       {"azure", "focus", "exports/azure-focus", generate_azure},
-      {"datadog", "focus", "exports/datadog-focus", generate_datadog},
+      {"datadog", "datadog_usage", "exports/datadog-api", generate_datadog},
   };
   return all;
 }

@@ -1,6 +1,7 @@
 // `billingfoot demo` end to end through the real binary: it generates, syncs and reports; the
 // warehouse holds exactly what the generated files say; a second run finds nothing new.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <map>
@@ -35,12 +36,22 @@ std::map<std::string, fs::path> newest_cur_files(const fs::path& exports) {
 }
 
 // Σ BilledCost over every generated FOCUS CSV file (the test's own CSV parser), the invoice total
-// (Σ cost + Σ credits) of every Google Cloud billing export file, plus what AWS
-// bills: Σ line_item_unblended_cost of each month's newest CUR delivery (covered usage and its
-// negation cancel there, as on the invoice).
+// (Σ cost + Σ credits) of every Google Cloud billing export file, Datadog's landed cost
+// responses (per product its `total` charge; the parts add up to it), plus what AWS bills:
+// Σ line_item_unblended_cost of each month's newest CUR delivery (covered usage and its negation
+// cancel there, as on the invoice).
 __int128 billed_in_files(const fs::path& exports, int* files) {
   __int128 sum = 0;
   for (const auto& entry : fs::recursive_directory_iterator(exports)) {
+    std::string name = entry.path().filename().string();
+    if (name == "historical_cost.json" || name == "estimated_cost.json") {
+      ++*files;
+      auto body = nlohmann::json::parse(bt::read_file(entry.path()));
+      for (const auto& c : body["data"][0]["attributes"]["charges"]) {
+        if (c["charge_type"] == "total") sum += bt::parse_decimal_e10(c["cost"].dump());
+      }
+      continue;
+    }
     if (entry.path().extension() == ".jsonl") {
       ++*files;
       for (const auto& [month, total] :
@@ -194,4 +205,27 @@ TEST(DemoCommandUsage, RejectsAnAsOfThatIsNotADate) {
                        dir.path());
   EXPECT_EQ(r.status, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("--as-of"), std::string::npos) << r.err;
+}
+
+TEST_F(DemoCommand, DatadogIsSyncedFromLandedApiResponses) {
+  ASSERT_EQ(first_->status, 0) << first_->err;
+  auto config = bt::read_file(*dir_ / "company/billingfoot.yaml");
+  EXPECT_NE(config.find("type: datadog_usage"), std::string::npos) << config;
+  auto q = [&](const std::string& sql) {
+    return bt::query_scalar(*dir_ / "company", sql);
+  };
+  EXPECT_EQ(q("SELECT string_agg(DISTINCT x_BillingPeriod || ':' || x_CostStatus, ' ' ORDER BY x_BillingPeriod || "
+              "':' || x_CostStatus) FROM focus_costs WHERE x_SourceName = 'datadog' AND x_BillingPeriod >= '2025-04'"),
+            "2025-04:final 2025-05:estimated 2025-06:estimated");
+  EXPECT_EQ(q("SELECT string_agg(DISTINCT ServiceCategory || ' / ' || ServiceSubcategory, ',') FROM focus_costs "
+              "WHERE x_SourceName = 'datadog'"),
+            "Management and Governance / Observability");
+  // Daily rows: every day of a closed month, spread by hourly usage.
+  EXPECT_EQ(q("SELECT count(DISTINCT ChargePeriodStart) FROM focus_costs WHERE x_SourceName = 'datadog' AND "
+              "x_BillingPeriod = '2025-03'"),
+            "31");
+  EXPECT_EQ(q("SELECT count(*) FROM focus_costs WHERE x_SourceName = 'datadog' AND x_AllocationBasis NOT LIKE "
+              "'hourly_usage:%'"),
+            "0");
+  EXPECT_NE(q("SELECT sum(forecast_cost) FROM cost_forecasts WHERE source = 'datadog' AND billing_period = '2025-06'"), "");
 }
