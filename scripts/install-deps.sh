@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
+  libcpp-httplib-dev zlib1g-dev libbrotli-dev chromium
 )
 
 missing=()
@@ -25,3 +26,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 scripts/fetch-duckdb.sh
+
+# The web dashboard's npm packages (Vite, TypeScript, ECharts, playwright-core), exactly as
+# locked; reinstalled only when package-lock.json changed since the last install.
+if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  echo "install-deps: installing the web dashboard's npm packages"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -51,19 +51,23 @@ fs::path warehouse_file(const config::Config& config) { return config.data_dir /
 
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access) {
   fs::path file = warehouse_file(config);
-  if (access == Access::ReadWrite) return warehouse::Warehouse::open(file, schema_migrations());
+  // A running `serve` holds the file only while it answers requests; wait for it.
+  warehouse::OpenOptions read_write;
+  read_write.lock_wait = std::chrono::seconds(120);
+  if (access == Access::ReadWrite) return warehouse::Warehouse::open(file, schema_migrations(), read_write);
   if (!fs::exists(file)) {
     throw InputError("no warehouse at " + file.string() + " yet: run `billingfoot sync` first");
   }
   warehouse::OpenOptions read_only;
   read_only.read_only = true;
+  read_only.lock_wait = std::chrono::seconds(30);  // a running sync holds the file
   bool outdated = false;
   {
     auto probe = warehouse::Warehouse::open(file, {}, read_only);
     outdated = probe.schema_version() < schema_migrations().back().version;
   }
   // Bring an older warehouse file up to date before reading it.
-  if (outdated) warehouse::Warehouse::open(file, schema_migrations());
+  if (outdated) warehouse::Warehouse::open(file, schema_migrations(), read_write);
   read_only.external_access = false;  // SQL from users must not reach the filesystem
   return warehouse::Warehouse::open(file, {}, read_only);
 }
@@ -98,6 +102,7 @@ int run(int argc, char** argv) {
   add_query_command(app, globals, action);
   add_validate_command(app, globals, action);
   add_demo_command(app, globals, action);
+  add_serve_command(app, globals, action);
 
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 
 #include "app/demo/company.hpp"
 #include "app/demo/providers.hpp"
+#include "common/embedded.hpp"
 #include "common/errors.hpp"
 
 namespace billingfoot::app::demo {
@@ -29,6 +30,12 @@ DemoCompany generate_demo(const DemoOptions& options) {
   for (const auto& p : demo_providers())
     out.providers.push_back({std::string(p.source), p.generate(company, p.folder)});
   out.config = {"billingfoot.yaml", demo_config(), 0};
+  // The demo's dashboards as code ship inside the binary (src/app/demo/dashboards/).
+  const std::string folder = "app/demo/dashboards/";
+  for (const auto& path : common::embedded_resources_under(folder)) {
+    out.dashboards.push_back({"dashboards/" + path.substr(folder.size()),
+                              std::string(common::embedded_resource(path)), 0});
+  }
   return out;
 }
 
@@ -89,6 +96,7 @@ WriteSummary write_demo(const fs::path& dir, const DemoCompany& company) {
     for (const auto& f : p.files) put(f);
   }
   put(company.config);
+  for (const auto& f : company.dashboards) put(f);
   for (const auto& p : demo_providers()) {
     fs::path folder = dir / p.folder;
     if (!fs::is_directory(folder)) continue;

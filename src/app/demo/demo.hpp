@@ -28,6 +28,7 @@ struct DemoCompany {
   Timeline timeline;
   std::vector<ProviderFiles> providers;
   GeneratedFile config;  // billingfoot.yaml
+  std::vector<GeneratedFile> dashboards;  // dashboards/*.yaml (dashboards as code)
 };
 
 // Deterministic: the same options give byte-identical files.
