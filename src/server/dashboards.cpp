@@ -81,6 +81,17 @@ class Checker {
   Dashboard& dashboard_;
 };
 
+// DuckDB's messages end with the SQL and a caret on their own lines: keep the sentences only.
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (const auto& line : common::split(message, '\n')) {
+    std::string t = common::trim(line);
+    if (t.starts_with("LINE ")) break;
+    if (!t.empty()) out += (out.empty() ? "" : " ") + t;
+  }
+  return out;
+}
+
 void check_panel_sql(Panel& panel, const std::string& where, warehouse::Connection& con, bool bind_sql,
                      Dashboard& dashboard) {
   std::string message;
@@ -90,7 +101,7 @@ void check_panel_sql(Panel& panel, const std::string& where, warehouse::Connecti
   } catch (const warehouse::QueryRefused& e) {
     message = e.what();
   } catch (const warehouse::Error& e) {
-    message = e.engine_message();
+    message = one_line(e.engine_message());
   }
   if (message.empty()) return;
   std::string text = where + ": " + message;

@@ -146,10 +146,8 @@ void add_routes(httplib::Server& svr, Api& api, Metrics& metrics, const ServerSe
       [&](const Request& req, const Params& p) {
         return api.panel(req.matches[1], std::stoul(req.matches[2]), p);
       });
-  svr.Post("/api/v1/query", endpoint("/api/v1/query", [&](const Request& req) {
-             Params(req, {});  // only ?format=
-             return api.query(req);
-           }));
+  // The SQL is the body (JSON or text); a form-encoded body would also show up as parameters.
+  svr.Post("/api/v1/query", endpoint("/api/v1/query", [&](const Request& req) { return api.query(req); }));
   auto unknown_api = [](const Request& req, Response& res) {
     t_route = "unknown";
     reply_error(res, 404, "no API endpoint " + req.method + " " + req.path + " (see /api/v1/openapi.json)");
