@@ -11,7 +11,8 @@ int serve_dashboard(const config::Config& cfg, const std::optional<std::string>&
 }
 
 void add_serve_command(CLI::App& app, Globals& globals, Action& action) {
-  auto* cmd = app.add_subcommand("serve", "web dashboard at /, JSON API under /api/v1/, /healthz and /metrics");
+  auto* cmd = app.add_subcommand(
+      "serve", "web dashboard at /, JSON API under /api/v1/, /healthz and /metrics");
   auto listen = std::make_shared<std::optional<std::string>>();
   cmd->add_option("--listen", *listen, "HOST:PORT (default server.listen, else 127.0.0.1:8080)");
   cmd->callback([&globals, &action, listen] {

@@ -14,12 +14,24 @@ using warehouse::Result;
 
 const std::vector<std::string>& rollup_dimensions() {
   // Columns people group and filter cost by; ids come with their names (same cardinality).
-  static const std::vector<std::string> dims = {
-      "x_SourceName",     "x_SourceType",       "x_BillingPeriod", "ProviderName",
-      "InvoiceIssuerName", "BillingAccountId",  "BillingAccountName", "SubAccountId",
-      "SubAccountName",   "ServiceCategory",    "ServiceName",     "RegionId",
-      "RegionName",       "ChargeCategory",     "ChargeFrequency", "PricingCategory",
-      "CommitmentDiscountStatus", "BillingCurrency"};
+  static const std::vector<std::string> dims = {"x_SourceName",
+                                                "x_SourceType",
+                                                "x_BillingPeriod",
+                                                "ProviderName",
+                                                "InvoiceIssuerName",
+                                                "BillingAccountId",
+                                                "BillingAccountName",
+                                                "SubAccountId",
+                                                "SubAccountName",
+                                                "ServiceCategory",
+                                                "ServiceName",
+                                                "RegionId",
+                                                "RegionName",
+                                                "ChargeCategory",
+                                                "ChargeFrequency",
+                                                "PricingCategory",
+                                                "CommitmentDiscountStatus",
+                                                "BillingCurrency"};
   return dims;
 }
 
@@ -34,7 +46,8 @@ bool has_table(Connection& con, const std::string& table) {
 }
 
 std::set<std::string> lower_columns(Connection& con, const std::string& table) {
-  auto q = con.prepare("SELECT lower(column_name) FROM information_schema.columns WHERE table_name = ?");
+  auto q =
+      con.prepare("SELECT lower(column_name) FROM information_schema.columns WHERE table_name = ?");
   Result r = q.bind(1, table).execute();
   std::set<std::string> out;
   for (size_t i = 0; i < r.row_count(); ++i) out.insert(r.text(i, 0));
@@ -52,7 +65,8 @@ Shape shape_for(Connection& con, const RollupOptions& options) {
   if (!options.allocation_dimensions.empty() && has_table(con, "cost_allocated")) {
     auto columns = lower_columns(con, "cost_allocated");
     bool all = true;
-    for (const auto& d : options.allocation_dimensions) all = all && columns.count(common::to_lower(d));
+    for (const auto& d : options.allocation_dimensions)
+      all = all && columns.count(common::to_lower(d));
     if (all) {
       shape.base_table = "cost_allocated";
       for (const auto& d : options.allocation_dimensions) shape.dimensions.push_back(d);
@@ -68,7 +82,8 @@ std::string select_rollup(const Shape& shape, const std::string& where) {
   return "SELECT CAST(ChargePeriodStart AS DATE) AS day, " + list +
          ", sum(BilledCost) AS BilledCost, sum(EffectiveCost) AS EffectiveCost, "
          "sum(ListCost) AS ListCost, sum(ContractedCost) AS ContractedCost, count(*) AS rows "
-         "FROM " + quote_ident(shape.base_table) + " " + where + " GROUP BY ALL ORDER BY day";
+         "FROM " +
+         quote_ident(shape.base_table) + " " + where + " GROUP BY ALL ORDER BY day";
 }
 
 // The latest successful load of each (source, billing period): what each partition holds now.
@@ -93,8 +108,9 @@ RollupRefresh refresh_cost_daily(Connection& con, const RollupOptions& options) 
   out.full = signature != shape.signature() || !has_table(con, kCostDaily) ||
              shape.base_table != "focus_costs";
   if (out.full) {
-    con.execute("CREATE OR REPLACE TABLE " + std::string(kCostDaily) + " AS " + select_rollup(shape, ""),
-                "building cost_daily");
+    con.execute(
+        "CREATE OR REPLACE TABLE " + std::string(kCostDaily) + " AS " + select_rollup(shape, ""),
+        "building cost_daily");
     con.execute(std::string("CREATE OR REPLACE TABLE ") + kPartitions + " AS " + kLatestLoads,
                 "recording cost_daily partitions");
     con.execute(std::string("CREATE OR REPLACE TABLE ") + kState + " AS SELECT " +
@@ -105,15 +121,18 @@ RollupRefresh refresh_cost_daily(Connection& con, const RollupOptions& options) 
     tx.commit();
     return out;
   }
-  Result changed = con.query(std::string("WITH latest AS (") + kLatestLoads +
-                                 ") SELECT l.source, l.billing_period FROM latest l LEFT JOIN " + kPartitions +
-                                 " p USING (source, billing_period) WHERE p.load_id IS DISTINCT FROM l.load_id",
-                             "comparing loads with cost_daily");
-  Result gone = con.query(std::string("WITH latest AS (") + kLatestLoads + ") SELECT p.source, p.billing_period FROM " +
-                              kPartitions + " p ANTI JOIN latest l USING (source, billing_period)",
+  Result changed =
+      con.query(std::string("WITH latest AS (") + kLatestLoads +
+                    ") SELECT l.source, l.billing_period FROM latest l LEFT JOIN " + kPartitions +
+                    " p USING (source, billing_period) WHERE p.load_id IS DISTINCT FROM l.load_id",
+                "comparing loads with cost_daily");
+  Result gone = con.query(std::string("WITH latest AS (") + kLatestLoads +
+                              ") SELECT p.source, p.billing_period FROM " + kPartitions +
+                              " p ANTI JOIN latest l USING (source, billing_period)",
                           "comparing loads with cost_daily");
   auto drop = [&](const Result& r, size_t i) {
-    auto del = con.prepare(std::string("DELETE FROM ") + kCostDaily + " WHERE x_SourceName = ? AND x_BillingPeriod = ?");
+    auto del = con.prepare(std::string("DELETE FROM ") + kCostDaily +
+                           " WHERE x_SourceName = ? AND x_BillingPeriod = ?");
     del.bind(1, r.text(i, 0)).bind(2, r.text(i, 1)).execute();
   };
   for (size_t i = 0; i < gone.row_count(); ++i) drop(gone, i);
@@ -121,8 +140,9 @@ RollupRefresh refresh_cost_daily(Connection& con, const RollupOptions& options) 
     drop(changed, i);
     std::string where = "WHERE x_SourceName = " + quote_literal(changed.text(i, 0)) +
                         " AND x_BillingPeriod = " + quote_literal(changed.text(i, 1));
-    con.execute("INSERT INTO " + std::string(kCostDaily) + " BY NAME " + select_rollup(shape, where),
-                "rebuilding cost_daily for " + changed.text(i, 0) + " " + changed.text(i, 1));
+    con.execute(
+        "INSERT INTO " + std::string(kCostDaily) + " BY NAME " + select_rollup(shape, where),
+        "rebuilding cost_daily for " + changed.text(i, 0) + " " + changed.text(i, 1));
   }
   if (changed.row_count() || gone.row_count()) {
     con.execute(std::string("CREATE OR REPLACE TABLE ") + kPartitions + " AS " + kLatestLoads,
@@ -135,11 +155,13 @@ RollupRefresh refresh_cost_daily(Connection& con, const RollupOptions& options) 
 }
 
 bool rollup_is_current(Connection& con) {
-  if (!has_table(con, kCostDaily) || !has_table(con, kPartitions) || !has_table(con, "loads")) return false;
-  Result r = con.query(std::string("WITH latest AS (") + kLatestLoads + ") SELECT count(*) FROM latest l FULL JOIN " +
-                           kPartitions +
-                           " p USING (source, billing_period) WHERE p.load_id IS DISTINCT FROM l.load_id",
-                       "checking cost_daily");
+  if (!has_table(con, kCostDaily) || !has_table(con, kPartitions) || !has_table(con, "loads"))
+    return false;
+  Result r =
+      con.query(std::string("WITH latest AS (") + kLatestLoads +
+                    ") SELECT count(*) FROM latest l FULL JOIN " + kPartitions +
+                    " p USING (source, billing_period) WHERE p.load_id IS DISTINCT FROM l.load_id",
+                "checking cost_daily");
   return r.int64(0, 0) == 0;
 }
 

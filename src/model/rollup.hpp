@@ -26,16 +26,17 @@ struct RollupOptions {
 };
 
 struct RollupRefresh {
-  bool full = false;          // rebuilt from scratch (first time, or its shape changed)
-  size_t partitions = 0;      // (source, billing period) partitions rebuilt
-  size_t removed = 0;         // partitions dropped because their data is gone
-  std::string base_table;     // focus_costs or cost_allocated
+  bool full = false;       // rebuilt from scratch (first time, or its shape changed)
+  size_t partitions = 0;   // (source, billing period) partitions rebuilt
+  size_t removed = 0;      // partitions dropped because their data is gone
+  std::string base_table;  // focus_costs or cost_allocated
 };
 
 // Brings cost_daily up to date in one transaction: rebuilds the (source, billing period)
 // partitions whose latest successful load differs from the one it was built from. Cheap when
 // nothing changed (it compares the `loads` table with cost_daily_partitions).
-RollupRefresh refresh_cost_daily(warehouse::Connection& connection, const RollupOptions& options = {});
+RollupRefresh refresh_cost_daily(warehouse::Connection& connection,
+                                 const RollupOptions& options = {});
 
 // True when cost_daily exists and reflects every partition's latest load (a read-only reader
 // uses it only then; otherwise it falls back to the raw table).

@@ -56,7 +56,8 @@ class Api {
   Payload overview(const Params& params);
   Payload sources(const Params& params);
   Payload loads(const Params& params);
-  Payload derived_table(const std::string& table, const Params& params);  // unit_costs, anomalies, budget_status
+  Payload derived_table(const std::string& table,
+                        const Params& params);  // unit_costs, anomalies, budget_status
   Payload query(const httplib::Request& request);
   Payload dashboards(const Params& params);
   Payload dashboard(const std::string& id, const Params& params);

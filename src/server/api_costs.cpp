@@ -19,12 +19,14 @@ using warehouse::Result;
 
 // --- parameters ------------------------------------------------------------------------------
 
-Params::Params(const httplib::Request& request, std::vector<std::string> known) : request_(request) {
+Params::Params(const httplib::Request& request, std::vector<std::string> known)
+    : request_(request) {
   known.push_back("format");
   for (const auto& [name, value] : request.params) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       std::sort(known.begin(), known.end());
-      throw UsageError("unknown parameter '" + name + "' (this endpoint takes " + common::join(known, ", ") + ")");
+      throw UsageError("unknown parameter '" + name + "' (this endpoint takes " +
+                       common::join(known, ", ") + ")");
     }
   }
 }
@@ -45,7 +47,8 @@ std::vector<std::string> Params::all(const std::string& name, bool split_commas)
   size_t n = request_.get_param_value_count(name);
   for (size_t i = 0; i < n; ++i) {
     std::string v = request_.get_param_value(name, i);
-    std::vector<std::string> parts = split_commas ? common::split(v, ',') : std::vector<std::string>{v};
+    std::vector<std::string> parts =
+        split_commas ? common::split(v, ',') : std::vector<std::string>{v};
     for (const auto& p : parts) {
       if (!common::trim(p).empty()) out.push_back(common::trim(p));
     }
@@ -88,14 +91,16 @@ std::vector<warehouse::CostFilter> parse_filters(const std::vector<std::string>&
 }
 
 const std::vector<std::string>& Api::cost_parameters() {
-  static const std::vector<std::string> params = {"group_by", "filter", "from", "to", "granularity", "cost", "top"};
+  static const std::vector<std::string> params = {"group_by",    "filter", "from", "to",
+                                                  "granularity", "cost",   "top"};
   return params;
 }
 
 Api::Api(const config::Config& config, const ServerSettings& settings, WarehouseLease& lease)
     : config_(config), settings_(settings), lease_(lease) {}
 
-CostQuery Api::cost_query_from(Connection& con, const Params& params, const std::vector<std::string>& also_needs) {
+CostQuery Api::cost_query_from(Connection& con, const Params& params,
+                               const std::vector<std::string>& also_needs) {
   CostQuery q;
   q.group_by = params.all("group_by", true);
   if (q.group_by.size() > 3) throw UsageError("group_by takes at most 3 dimensions");
@@ -113,8 +118,10 @@ CostQuery Api::cost_query_from(Connection& con, const Params& params, const std:
   if (q.from) warehouse::range_start(*q.from, "from");
   if (q.to) warehouse::range_start(*q.to, "to");
   // The allocated table carries the allocation dimensions (team, product, …) when it exists.
-  bool allocated = con.query("SELECT count(*) FROM information_schema.tables WHERE table_name = 'cost_allocated'")
-                       .int64(0, 0) > 0;
+  bool allocated =
+      con.query(
+             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cost_allocated'")
+          .int64(0, 0) > 0;
   if (allocated) q.table = "cost_allocated";
   // Unknown dimensions are a 400, checked before choosing the table.
   for (const auto& d : q.group_by) warehouse::dimension_expression(con, q.table, d);
@@ -137,7 +144,8 @@ void split_currencies(Connection& con, CostQuery& q) {
   for (const auto& d : q.group_by) {
     if (common::iequals(d, "BillingCurrency")) return;
   }
-  if (con.query("SELECT count(DISTINCT BillingCurrency) FROM " + quote_ident(q.table)).int64(0, 0) > 1) {
+  if (con.query("SELECT count(DISTINCT BillingCurrency) FROM " + quote_ident(q.table)).int64(0, 0) >
+      1) {
     q.group_by.push_back("BillingCurrency");
   }
 }
@@ -165,43 +173,52 @@ struct Range {
 
 // Cost per value of `dimension` in two ranges: value, current_cost, previous_cost, change,
 // change_pct (NULL when there was nothing before). `order` is an ORDER BY clause.
-Result compare_ranges(Connection& con, const CostQuery& base, const std::string& dimension, const Range& current,
-                      const Range& previous, const std::string& order, size_t limit) {
+Result compare_ranges(Connection& con, const CostQuery& base, const std::string& dimension,
+                      const Range& current, const Range& previous, const std::string& order,
+                      size_t limit) {
   std::string cost = warehouse::cost_column(base.cost);
   std::string dim = warehouse::dimension_expression(con, base.table, dimension);
   auto side = [&](const Range& r) {
     CostQuery q = base;
     q.from = r.from;
     q.to = r.to;
-    return "SELECT " + dim + " AS value, sum(" + cost + ") AS c FROM " + quote_ident(base.table) + " " +
-           warehouse::cost_where(con, q) + " GROUP BY 1";
+    return "SELECT " + dim + " AS value, sum(" + cost + ") AS c FROM " + quote_ident(base.table) +
+           " " + warehouse::cost_where(con, q) + " GROUP BY 1";
   };
-  std::string sql = "WITH cur AS (" + side(current) + "), prev AS (" + side(previous) +
-                    "), joined AS (SELECT value, coalesce(cur.c, 0) AS current_cost, coalesce(prev.c, 0) AS "
-                    "previous_cost FROM cur FULL JOIN prev USING (value)) "
-                    "SELECT value AS " + quote_ident(dimension) + ", current_cost, previous_cost, "
-                    "current_cost - previous_cost AS change, CASE WHEN previous_cost = 0 THEN NULL ELSE "
-                    "round(100 * CAST(current_cost - previous_cost AS DOUBLE) / CAST(previous_cost AS DOUBLE), 1) "
-                    "END AS change_pct FROM joined ORDER BY " + order + ", 1 LIMIT " + std::to_string(limit);
+  std::string sql =
+      "WITH cur AS (" + side(current) + "), prev AS (" + side(previous) +
+      "), joined AS (SELECT value, coalesce(cur.c, 0) AS current_cost, coalesce(prev.c, 0) AS "
+      "previous_cost FROM cur FULL JOIN prev USING (value)) "
+      "SELECT value AS " +
+      quote_ident(dimension) +
+      ", current_cost, previous_cost, "
+      "current_cost - previous_cost AS change, CASE WHEN previous_cost = 0 THEN NULL ELSE "
+      "round(100 * CAST(current_cost - previous_cost AS DOUBLE) / CAST(previous_cost AS DOUBLE), "
+      "1) "
+      "END AS change_pct FROM joined ORDER BY " +
+      order + ", 1 LIMIT " + std::to_string(limit);
   return con.query(sql, "comparing periods");
 }
 
 // The data's last day and the ranges the overview and the default movers compare.
 struct Calendar {
   bool empty = true;
-  std::string first_day, as_of, month_start, prev_month_start, prev_month_end, prev_same_end, trailing_start;
+  std::string first_day, as_of, month_start, prev_month_start, prev_month_end, prev_same_end,
+      trailing_start;
   int days_elapsed = 0, days_in_month = 0;
 };
 
 Calendar calendar(Connection& con, const CostQuery& q) {
   std::string t = quote_ident(q.time_column);
   Result r = con.query(
-      "WITH d AS (SELECT CAST(min(" + t + ") AS DATE) AS first, CAST(max(" + t + ") AS DATE) AS last FROM " +
-          quote_ident(q.table) +
-          ") SELECT CAST(first AS VARCHAR), CAST(last AS VARCHAR), CAST(CAST(date_trunc('month', last) AS DATE) AS "
+      "WITH d AS (SELECT CAST(min(" + t + ") AS DATE) AS first, CAST(max(" + t +
+          ") AS DATE) AS last FROM " + quote_ident(q.table) +
+          ") SELECT CAST(first AS VARCHAR), CAST(last AS VARCHAR), CAST(CAST(date_trunc('month', "
+          "last) AS DATE) AS "
           "VARCHAR), CAST(CAST(date_trunc('month', last) - INTERVAL 1 MONTH AS DATE) AS VARCHAR), "
           "CAST(CAST(date_trunc('month', last) - INTERVAL 1 DAY AS DATE) AS VARCHAR), "
-          "CAST(CAST(last - INTERVAL 1 MONTH AS DATE) AS VARCHAR), CAST(CAST(last - INTERVAL 6 DAY AS DATE) AS "
+          "CAST(CAST(last - INTERVAL 1 MONTH AS DATE) AS VARCHAR), CAST(CAST(last - INTERVAL 6 DAY "
+          "AS DATE) AS "
           "VARCHAR), day(last), day(last_day(last)) FROM d",
       "finding the data's last day");
   Calendar c;
@@ -239,7 +256,8 @@ Payload Api::costs(const Params& params) {
   JsonObject o = query_description(q, config_.currency);
   o.raw("columns", columns_json(b.rows))
       .raw("rows", rows_json(b.rows))
-      .raw("total", "{\"cost\": " + b.total_cost + ", \"rows\": " + std::to_string(b.total_rows) + "}");
+      .raw("total",
+           "{\"cost\": " + b.total_cost + ", \"rows\": " + std::to_string(b.total_rows) + "}");
   return {o.str(), std::move(b.rows), "costs"};
 }
 
@@ -249,10 +267,12 @@ Payload Api::movers(const Params& params) {
   std::string dimension = params.get_or("dimension", "ServiceName");
   size_t limit = params.number("limit", 10, 1000);
   CostQuery q = cost_query_from(con, params, {dimension});
-  if (!q.group_by.empty()) throw UsageError("movers compares one dimension: use dimension=…, not group_by");
+  if (!q.group_by.empty())
+    throw UsageError("movers compares one dimension: use dimension=…, not group_by");
   Calendar cal = calendar(con, q);
   Range current{q.from.value_or(cal.month_start), q.to.value_or(cal.as_of)};
-  Range previous{params.get_or("compare_from", cal.prev_month_start), params.get_or("compare_to", cal.prev_same_end)};
+  Range previous{params.get_or("compare_from", cal.prev_month_start),
+                 params.get_or("compare_to", cal.prev_same_end)};
   if (cal.empty && (!q.from || !q.to)) {
     return {JsonObject().add("rows", nlohmann::json::array()).str(), Result(), "movers"};
   }
@@ -291,13 +311,17 @@ Payload Api::overview(const Params& params) {
   std::string trailing = total_of(con, q, cal.trailing_start, cal.as_of);
   // Forecast: month to date plus the remaining days at the average of the last 7 days.
   int remaining = cal.days_in_month - cal.days_elapsed;
-  Result f = con.query(fmt::format("SELECT round(CAST({} AS DECIMAL(38,10)) + CAST({} AS DECIMAL(38,10)) * {} / 7, 2), "
-                                   "round(CAST({} AS DECIMAL(38,10)) / 7, 2)",
-                                   mtd, trailing, remaining, trailing),
-                       "forecasting");
+  Result f = con.query(
+      fmt::format(
+          "SELECT round(CAST({} AS DECIMAL(38,10)) + CAST({} AS DECIMAL(38,10)) * {} / 7, 2), "
+          "round(CAST({} AS DECIMAL(38,10)) / 7, 2)",
+          mtd, trailing, remaining, trailing),
+      "forecasting");
   Range current{cal.month_start, cal.as_of}, previous{cal.prev_month_start, cal.prev_same_end};
-  Result providers = compare_ranges(con, q, "ProviderName", current, previous, "current_cost DESC", 50);
-  Result services = compare_ranges(con, q, "ServiceName", current, previous, "current_cost DESC", 10);
+  Result providers =
+      compare_ranges(con, q, "ProviderName", current, previous, "current_cost DESC", 50);
+  Result services =
+      compare_ranges(con, q, "ServiceName", current, previous, "current_cost DESC", 10);
   Result movers = compare_ranges(con, q, "ServiceName", current, previous, "abs(change) DESC", 8);
   CostQuery daily = q;
   daily.group_by = {"ProviderName"};
@@ -315,7 +339,8 @@ Payload Api::overview(const Params& params) {
       .raw("previous_month_total", prev_full)
       .raw("forecast", f.text(0, 0))
       .raw("daily_run_rate", f.text(0, 1))
-      .add("forecast_method", "month to date + remaining days x average daily cost of the last 7 days")
+      .add("forecast_method",
+           "month to date + remaining days x average daily cost of the last 7 days")
       .add("previous_period", {{"from", previous.from}, {"to", previous.to}})
       .raw("by_provider", rows_json(providers))
       .raw("top_services", rows_json(services))
@@ -330,7 +355,8 @@ Payload Api::meta(const Params&) {
   CostQuery q;
   bool rollup = model::use_rollup_when_possible(con, q);
   Calendar cal = calendar(con, q);
-  Result tables = con.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'");
+  Result tables =
+      con.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'");
   auto has = [&](const std::string& name) {
     for (size_t i = 0; i < tables.row_count(); ++i) {
       if (tables.text(i, 0) == name) return true;
@@ -338,25 +364,28 @@ Payload Api::meta(const Params&) {
     return false;
   };
   std::string table = has("cost_allocated") ? "cost_allocated" : "focus_costs";
-  Result dims = con.query(
-      "SELECT column_name FROM information_schema.columns WHERE table_name = " + quote_literal(table) +
-          " AND data_type = 'VARCHAR' AND column_name NOT IN ('Tags', 'SkuPriceDetails', 'x_LoadId') ORDER BY "
-          "ordinal_position",
-      "listing dimensions");
+  Result dims = con.query("SELECT column_name FROM information_schema.columns WHERE table_name = " +
+                              quote_literal(table) +
+                              " AND data_type = 'VARCHAR' AND column_name NOT IN ('Tags', "
+                              "'SkuPriceDetails', 'x_LoadId') ORDER BY "
+                              "ordinal_position",
+                          "listing dimensions");
   std::vector<std::string> dimensions, fast;
   for (size_t i = 0; i < dims.row_count(); ++i) dimensions.push_back(dims.text(i, 0));
   if (rollup) {
-    Result r = con.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'cost_daily'");
+    Result r = con.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'cost_daily'");
     for (size_t i = 0; i < r.row_count(); ++i) {
       std::string c = r.text(i, 0);
       if (std::find(dimensions.begin(), dimensions.end(), c) != dimensions.end()) fast.push_back(c);
     }
   }
   // Tag keys from a sample of tagged rows (a full scan of Tags would be slow on big tables).
-  Result tags = con.query("SELECT k FROM (SELECT unnest(json_keys(Tags)) AS k FROM (SELECT Tags FROM " +
-                              quote_ident(table) +
-                              " WHERE Tags IS NOT NULL LIMIT 200000)) GROUP BY k ORDER BY count(*) DESC, k LIMIT 50",
-                          "listing tag keys");
+  Result tags = con.query(
+      "SELECT k FROM (SELECT unnest(json_keys(Tags)) AS k FROM (SELECT Tags FROM " +
+          quote_ident(table) +
+          " WHERE Tags IS NOT NULL LIMIT 200000)) GROUP BY k ORDER BY count(*) DESC, k LIMIT 50",
+      "listing tag keys");
   std::vector<std::string> tag_keys;
   for (size_t i = 0; i < tags.row_count(); ++i) tag_keys.push_back("tag:" + tags.text(i, 0));
   JsonObject o;

@@ -14,12 +14,14 @@ namespace billingfoot::server {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& chart_types() {
-  static const std::vector<std::string> types = {"line", "bar", "stacked_bar", "area", "pie", "table", "number"};
+  static const std::vector<std::string> types = {"line", "bar",   "stacked_bar", "area",
+                                                 "pie",  "table", "number"};
   return types;
 }
 
 const std::vector<std::string>& api_panel_endpoints() {
-  static const std::vector<std::string> endpoints = {"costs", "movers", "unit-costs", "sources", "loads"};
+  static const std::vector<std::string> endpoints = {"costs", "movers", "unit-costs", "sources",
+                                                     "loads"};
   return endpoints;
 }
 
@@ -37,7 +39,8 @@ class Checker {
   std::string at(const YAML::Node& node, const std::string& key) const {
     std::string out = file_;
     if (node.IsDefined() && node.Mark().line >= 0) {
-      out += ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
+      out +=
+          ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
     }
     return out + (key.empty() ? "" : ": " + key);
   }
@@ -48,8 +51,8 @@ class Checker {
   }
   // The scalar at map[key] ("" when absent); a problem when present but not a value, or when
   // required and missing.
-  std::string text(const YAML::Node& map, const std::string& key, const std::string& path, bool required,
-                   std::string* error = nullptr) {
+  std::string text(const YAML::Node& map, const std::string& key, const std::string& path,
+                   bool required, std::string* error = nullptr) {
     const YAML::Node node = map[key];
     if (!node.IsDefined() || node.IsNull()) {
       if (required) remember(error, problem(map, path + key, "missing (required)"));
@@ -61,14 +64,17 @@ class Checker {
     }
     return node.Scalar();
   }
-  void unknown_keys(const YAML::Node& map, const std::set<std::string>& known, const std::string& path,
-                    std::string* error = nullptr) {
+  void unknown_keys(const YAML::Node& map, const std::set<std::string>& known,
+                    const std::string& path, std::string* error = nullptr) {
     for (auto it = map.begin(); it != map.end(); ++it) {
       std::string key = it->first.Scalar();
       if (!known.count(key)) {
-        remember(error, problem(it->first, path + key,
-                                "unknown key (known keys: " +
-                                    common::join(std::vector<std::string>(known.begin(), known.end()), ", ") + ")"));
+        remember(
+            error,
+            problem(it->first, path + key,
+                    "unknown key (known keys: " +
+                        common::join(std::vector<std::string>(known.begin(), known.end()), ", ") +
+                        ")"));
       }
     }
   }
@@ -92,8 +98,8 @@ std::string one_line(const std::string& message) {
   return out;
 }
 
-void check_panel_sql(Panel& panel, const std::string& where, warehouse::Connection& con, bool bind_sql,
-                     Dashboard& dashboard) {
+void check_panel_sql(Panel& panel, const std::string& where, warehouse::Connection& con,
+                     bool bind_sql, Dashboard& dashboard) {
   std::string message;
   try {
     warehouse::check_read_only(con, panel.sql);
@@ -109,8 +115,8 @@ void check_panel_sql(Panel& panel, const std::string& where, warehouse::Connecti
   if (panel.error.empty()) panel.error = text;
 }
 
-Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check, warehouse::Connection& con,
-                 bool bind_sql, Dashboard& dashboard) {
+Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check,
+                 warehouse::Connection& con, bool bind_sql, Dashboard& dashboard) {
   Panel p;
   if (!node.IsMap()) {
     p.title = path;
@@ -118,8 +124,9 @@ Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check
     return p;
   }
   std::string prefix = path + ".";
-  check.unknown_keys(node, {"title", "description", "type", "sql", "api", "x", "y", "series", "format", "width"},
-                     prefix, &p.error);
+  check.unknown_keys(
+      node, {"title", "description", "type", "sql", "api", "x", "y", "series", "format", "width"},
+      prefix, &p.error);
   p.title = check.text(node, "title", prefix, true, &p.error);
   p.description = check.text(node, "description", prefix, false, &p.error);
   p.type = check.text(node, "type", prefix, true, &p.error);
@@ -136,21 +143,24 @@ Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check
                                                   common::join(chart_types(), ", ") + ")"));
   }
   if (!one_of(p.format, {"money", "number", "percent"})) {
-    Checker::remember(&p.error, check.problem(node["format"], prefix + "format",
-                                              "must be money, number or percent, not '" + p.format + "'"));
+    Checker::remember(&p.error,
+                      check.problem(node["format"], prefix + "format",
+                                    "must be money, number or percent, not '" + p.format + "'"));
   }
   if (!one_of(p.width, {"full", "half", "third"})) {
     Checker::remember(&p.error,
-                      check.problem(node["width"], prefix + "width", "must be full, half or third, not '" + p.width + "'"));
+                      check.problem(node["width"], prefix + "width",
+                                    "must be full, half or third, not '" + p.width + "'"));
   }
   if (p.sql.empty() == p.api.empty()) {
     Checker::remember(&p.error, check.problem(node, path, "needs exactly one of sql or api"));
   } else if (!p.api.empty()) {
     std::string endpoint = p.api.substr(0, p.api.find('?'));
     if (!one_of(endpoint, api_panel_endpoints())) {
-      Checker::remember(&p.error, check.problem(node["api"], prefix + "api",
-                                                "unknown API query '" + endpoint + "' (use " +
-                                                    common::join(api_panel_endpoints(), ", ") + ")"));
+      Checker::remember(&p.error,
+                        check.problem(node["api"], prefix + "api",
+                                      "unknown API query '" + endpoint + "' (use " +
+                                          common::join(api_panel_endpoints(), ", ") + ")"));
     }
   } else {
     check_panel_sql(p, check.at(node["sql"], prefix + "sql"), con, bind_sql, dashboard);
@@ -159,8 +169,8 @@ Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check
   return p;
 }
 
-Dashboard read_dashboard(const fs::path& file, const std::string& relative, warehouse::Connection& con,
-                         bool bind_sql) {
+Dashboard read_dashboard(const fs::path& file, const std::string& relative,
+                         warehouse::Connection& con, bool bind_sql) {
   Dashboard d;
   d.file = relative;
   d.id = file.stem().string();
@@ -170,8 +180,8 @@ Dashboard read_dashboard(const fs::path& file, const std::string& relative, ware
   try {
     root = YAML::LoadFile(file.string());
   } catch (const YAML::Exception& e) {
-    d.errors.push_back(relative + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                       ": not valid YAML: " + e.msg);
+    d.errors.push_back(relative + ":" + std::to_string(e.mark.line + 1) + ":" +
+                       std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
     return d;
   }
   if (!root.IsMap()) {
@@ -189,7 +199,8 @@ Dashboard read_dashboard(const fs::path& file, const std::string& relative, ware
     check.problem(panels, "panels", "must be a non-empty list of panels");
   } else {
     for (size_t i = 0; i < panels.size(); ++i) {
-      d.panels.push_back(read_panel(panels[i], "panels[" + std::to_string(i) + "]", check, con, bind_sql, d));
+      d.panels.push_back(
+          read_panel(panels[i], "panels[" + std::to_string(i) + "]", check, con, bind_sql, d));
     }
   }
   return d;
@@ -197,7 +208,8 @@ Dashboard read_dashboard(const fs::path& file, const std::string& relative, ware
 
 }  // namespace
 
-std::vector<Dashboard> load_dashboards(const fs::path& dir, warehouse::Connection& connection, bool bind_sql) {
+std::vector<Dashboard> load_dashboards(const fs::path& dir, warehouse::Connection& connection,
+                                       bool bind_sql) {
   std::vector<Dashboard> out;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
@@ -214,7 +226,9 @@ std::vector<Dashboard> load_dashboards(const fs::path& dir, warehouse::Connectio
   for (const auto& f : files) {
     Dashboard d = read_dashboard(f, (dir.filename() / f.filename()).string(), connection, bind_sql);
     if (!std::regex_match(d.id, safe_id)) {
-      d.errors.push_back(d.file + ": file name must use only letters, digits, '-', '_' and '.' (it is the dashboard's URL)");
+      d.errors.push_back(d.file +
+                         ": file name must use only letters, digits, '-', '_' and '.' (it is the "
+                         "dashboard's URL)");
     }
     out.push_back(std::move(d));
   }

@@ -48,7 +48,7 @@ const std::vector<std::string>& api_panel_endpoints();
 // guard on `connection`; when `bind_sql` is set it is also bound (unknown tables or columns
 // become problems), which needs a connection to the warehouse. A missing folder gives an empty
 // list.
-std::vector<Dashboard> load_dashboards(const std::filesystem::path& dir, warehouse::Connection& connection,
-                                       bool bind_sql);
+std::vector<Dashboard> load_dashboards(const std::filesystem::path& dir,
+                                       warehouse::Connection& connection, bool bind_sql);
 
 }  // namespace billingfoot::server

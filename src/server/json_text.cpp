@@ -35,14 +35,29 @@ std::string columns_json(const warehouse::Result& result) {
   for (size_t c = 0; c < result.column_count(); ++c) {
     const char* type = "text";
     switch (result.column_kind(c)) {
-      case warehouse::ColumnKind::Boolean: type = "boolean"; break;
-      case warehouse::ColumnKind::Integer: type = "integer"; break;
-      case warehouse::ColumnKind::Decimal: type = "decimal"; break;
-      case warehouse::ColumnKind::Float: type = "float"; break;
-      case warehouse::ColumnKind::Timestamp: type = "timestamp"; break;
-      case warehouse::ColumnKind::Date: type = "date"; break;
-      case warehouse::ColumnKind::Json: type = "json"; break;
-      default: break;
+      case warehouse::ColumnKind::Boolean:
+        type = "boolean";
+        break;
+      case warehouse::ColumnKind::Integer:
+        type = "integer";
+        break;
+      case warehouse::ColumnKind::Decimal:
+        type = "decimal";
+        break;
+      case warehouse::ColumnKind::Float:
+        type = "float";
+        break;
+      case warehouse::ColumnKind::Timestamp:
+        type = "timestamp";
+        break;
+      case warehouse::ColumnKind::Date:
+        type = "date";
+        break;
+      case warehouse::ColumnKind::Json:
+        type = "json";
+        break;
+      default:
+        break;
     }
     cols.push_back({{"name", result.column_name(c)}, {"type", type}});
   }
@@ -53,7 +68,8 @@ std::string row_json(const warehouse::Result& result, size_t row) {
   if (row >= result.row_count()) return "{}";
   std::string out = "{";
   for (size_t c = 0; c < result.column_count(); ++c) {
-    out += (c ? ", " : "") + nlohmann::json(result.column_name(c)).dump() + ": " + warehouse::json_cell(result, row, c);
+    out += (c ? ", " : "") + nlohmann::json(result.column_name(c)).dump() + ": " +
+           warehouse::json_cell(result, row, c);
   }
   return out + "}";
 }

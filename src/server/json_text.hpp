@@ -3,7 +3,6 @@
 // fields, some given as values (nlohmann) and some as ready JSON text (query results rendered
 // with warehouse::json_cell, where DECIMAL(38,10) amounts are written digit for digit).
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <utility>
 #include <vector>

@@ -21,7 +21,8 @@ std::string prometheus_label(const std::string& value) {
   return out;
 }
 
-void Metrics::observe(const std::string& route, const std::string& method, int status, double seconds) {
+void Metrics::observe(const std::string& route, const std::string& method, int status,
+                      double seconds) {
   std::lock_guard lock(mutex_);
   ++requests_[{route, method, status}];
   Histogram& h = latency_[route];
@@ -36,12 +37,14 @@ void Metrics::observe(const std::string& route, const std::string& method, int s
 std::string Metrics::render() const {
   std::lock_guard lock(mutex_);
   std::string out =
-      "# HELP billingfoot_http_requests_total HTTP requests answered, by route, method and status.\n"
+      "# HELP billingfoot_http_requests_total HTTP requests answered, by route, method and "
+      "status.\n"
       "# TYPE billingfoot_http_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;
-    out += fmt::format("billingfoot_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
-                       prometheus_label(route), prometheus_label(method), status, n);
+    out += fmt::format(
+        "billingfoot_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+        prometheus_label(route), prometheus_label(method), status, n);
   }
   out +=
       "# HELP billingfoot_http_request_duration_seconds Time to answer a request, by route.\n"
@@ -49,13 +52,17 @@ std::string Metrics::render() const {
   for (const auto& [route, h] : latency_) {
     std::string label = prometheus_label(route);
     for (size_t i = 0; i < kBuckets.size(); ++i) {
-      out += fmt::format("billingfoot_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{:g}\"}} {}\n", label,
-                         kBuckets[i], h.buckets[i]);
+      out += fmt::format(
+          "billingfoot_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{:g}\"}} {}\n",
+          label, kBuckets[i], h.buckets[i]);
     }
-    out += fmt::format("billingfoot_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", label,
-                       h.count);
-    out += fmt::format("billingfoot_http_request_duration_seconds_sum{{route=\"{}\"}} {:.6f}\n", label, h.sum);
-    out += fmt::format("billingfoot_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", label, h.count);
+    out += fmt::format(
+        "billingfoot_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", label,
+        h.count);
+    out += fmt::format("billingfoot_http_request_duration_seconds_sum{{route=\"{}\"}} {:.6f}\n",
+                       label, h.sum);
+    out += fmt::format("billingfoot_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
+                       label, h.count);
   }
   return out;
 }

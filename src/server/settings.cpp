@@ -38,7 +38,8 @@ namespace {
 std::string where(const config::Config& cfg, const YAML::Node& node, const std::string& key) {
   std::string out = cfg.file.filename().string();
   if (node.IsDefined() && node.Mark().line >= 0) {
-    out += ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
+    out +=
+        ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
   }
   return out + ": server." + key;
 }
@@ -49,12 +50,14 @@ long positive_number(const config::Config& cfg, const YAML::Node& node, const st
     if (v > 0 && std::to_string(v) == node.Scalar()) return v;
   } catch (const std::exception&) {
   }
-  throw UsageError(where(cfg, node, key) + ": must be a positive whole number, not '" + node.Scalar() + "'");
+  throw UsageError(where(cfg, node, key) + ": must be a positive whole number, not '" +
+                   node.Scalar() + "'");
 }
 
 }  // namespace
 
-ServerSettings server_settings(const config::Config& cfg, const std::optional<std::string>& listen_flag) {
+ServerSettings server_settings(const config::Config& cfg,
+                               const std::optional<std::string>& listen_flag) {
   ServerSettings s;
   s.dashboards_dir = cfg.base_dir / "dashboards";
   const YAML::Node& server = cfg.server;
@@ -66,23 +69,29 @@ ServerSettings server_settings(const config::Config& cfg, const std::optional<st
       std::string key = it->first.Scalar();
       if (!known.count(key)) {
         throw UsageError(where(cfg, it->first, key) +
-                         ": unknown key (known keys: dashboards, listen, max_rows, query_timeout_seconds, token)");
+                         ": unknown key (known keys: dashboards, listen, max_rows, "
+                         "query_timeout_seconds, token)");
       }
-      if (!it->second.IsScalar()) throw UsageError(where(cfg, it->second, key) + ": must be a value");
+      if (!it->second.IsScalar())
+        throw UsageError(where(cfg, it->second, key) + ": must be a value");
     }
-    if (server["listen"]) s.listen = parse_listen(server["listen"].Scalar(), where(cfg, server["listen"], "listen"));
+    if (server["listen"])
+      s.listen = parse_listen(server["listen"].Scalar(), where(cfg, server["listen"], "listen"));
     if (server["token"]) s.token = server["token"].Scalar();
     if (server["dashboards"]) s.dashboards_dir = cfg.resolve_path(server["dashboards"].Scalar());
-    if (server["max_rows"]) s.max_rows = static_cast<size_t>(positive_number(cfg, server["max_rows"], "max_rows"));
+    if (server["max_rows"])
+      s.max_rows = static_cast<size_t>(positive_number(cfg, server["max_rows"], "max_rows"));
     if (server["query_timeout_seconds"]) {
-      s.query_timeout = std::chrono::seconds(positive_number(cfg, server["query_timeout_seconds"], "query_timeout_seconds"));
+      s.query_timeout = std::chrono::seconds(
+          positive_number(cfg, server["query_timeout_seconds"], "query_timeout_seconds"));
     }
   }
   if (listen_flag) s.listen = parse_listen(*listen_flag, "--listen");
   if (!is_loopback(s.listen.host) && s.token.empty()) {
-    throw UsageError("refusing to listen on " + s.listen.text() +
-                     " without authentication: set server.token (e.g. token: ${BILLINGFOOT_TOKEN}) in " +
-                     cfg.file.filename().string() + ", or listen on 127.0.0.1");
+    throw UsageError(
+        "refusing to listen on " + s.listen.text() +
+        " without authentication: set server.token (e.g. token: ${BILLINGFOOT_TOKEN}) in " +
+        cfg.file.filename().string() + ", or listen on 127.0.0.1");
   }
   s.web_dir = find_web_dir();
   return s;

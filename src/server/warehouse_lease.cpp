@@ -28,7 +28,9 @@ WarehouseLease::Use::~Use() {
   connection_.reset();  // before the lease may close the database
 }
 
-void WarehouseLease::Use::Release::operator()(WarehouseLease* lease) const { lease->release(); }
+void WarehouseLease::Use::Release::operator()(WarehouseLease* lease) const {
+  lease->release();
+}
 
 WarehouseLease::Use WarehouseLease::acquire() {
   std::unique_lock lock(mutex_);

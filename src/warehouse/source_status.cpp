@@ -7,7 +7,8 @@ namespace billingfoot::warehouse {
 namespace {
 
 bool has_table(Connection& connection, const std::string& table) {
-  auto q = connection.prepare("SELECT count(*) FROM information_schema.tables WHERE table_name = ?");
+  auto q =
+      connection.prepare("SELECT count(*) FROM information_schema.tables WHERE table_name = ?");
   return q.bind(1, table).execute().int64(0, 0) > 0;
 }
 

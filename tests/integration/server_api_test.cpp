@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <thread>
 
 #include "server_fixture.hpp"
@@ -35,11 +34,13 @@ class ServerApi : public ::testing::Test {
   static json get_json(const std::string& path, int expected_status = 200) {
     auto r = server_->get(path);
     std::string body = bt::body_of(r);
-    EXPECT_TRUE(r && r->status == expected_status) << path << " -> " << (r ? r->status : 0) << "\n" << body;
+    EXPECT_TRUE(r && r->status == expected_status) << path << " -> " << (r ? r->status : 0) << "\n"
+                                                   << body;
     return json::parse(body, nullptr, false);
   }
   // The CSV of an endpoint as {key columns joined by '|' → cost in 1e-10 units}.
-  static std::map<std::string, __int128> csv_costs(const std::string& path, const std::string& cost_column = "cost") {
+  static std::map<std::string, __int128> csv_costs(const std::string& path,
+                                                   const std::string& cost_column = "cost") {
     auto rows = bt::parse_csv(bt::body_of(server_->get(path)));
     std::map<std::string, __int128> out;
     if (rows.empty()) return out;
@@ -74,35 +75,45 @@ TEST_F(ServerApi, CostsByServiceEqualTheInputToTheLastDecimal) {
   for (const auto& [k, v] : expected) total += v;
   // The JSON number keeps every digit: compare its text, not a double.
   std::string body = bt::body_of(server_->get("/api/v1/costs?group_by=ServiceName"));
-  EXPECT_NE(body.find("\"total\": {\"cost\": " + bt::format_e10(total) + ","), std::string::npos) << body;
+  EXPECT_NE(body.find("\"total\": {\"cost\": " + bt::format_e10(total) + ","), std::string::npos)
+      << body;
   EXPECT_EQ(j["total"]["rows"], fixture_->rows().size());
 }
 
 TEST_F(ServerApi, FiltersAndMonthlyGranularity) {
   auto aws = [](const bt::FixtureRow& r) { return r.provider == "AWS"; };
-  auto expected = fixture_->sum([](const bt::FixtureRow& r) { return r.day.substr(0, 7) + "-01|" + r.service; }, aws,
-                                true);
-  EXPECT_EQ(csv_costs("/api/v1/costs?group_by=ServiceName&granularity=month&cost=effective&filter=ProviderName%3DAWS"
-                      "&format=csv"),
-            expected);
+  auto expected = fixture_->sum(
+      [](const bt::FixtureRow& r) { return r.day.substr(0, 7) + "-01|" + r.service; }, aws, true);
+  EXPECT_EQ(
+      csv_costs(
+          "/api/v1/"
+          "costs?group_by=ServiceName&granularity=month&cost=effective&filter=ProviderName%3DAWS"
+          "&format=csv"),
+      expected);
 
   auto not_ec2_in_october = [](const bt::FixtureRow& r) {
     return r.service != "Amazon EC2" && r.day >= "2024-10-01" && r.day <= "2024-10-15";
   };
-  auto expected2 = fixture_->sum([](const bt::FixtureRow& r) { return r.provider; }, not_ec2_in_october);
+  auto expected2 =
+      fixture_->sum([](const bt::FixtureRow& r) { return r.provider; }, not_ec2_in_october);
   EXPECT_EQ(csv_costs("/api/v1/costs?group_by=ProviderName&from=2024-10-01&to=2024-10-15"
                       "&filter=ServiceName!%3DAmazon%20EC2&format=csv"),
             expected2);
 
-  auto two = [](const bt::FixtureRow& r) { return r.service == "BigQuery" || r.service == "Amazon S3"; };
+  auto two = [](const bt::FixtureRow& r) {
+    return r.service == "BigQuery" || r.service == "Amazon S3";
+  };
   auto expected3 = fixture_->sum([](const bt::FixtureRow& r) { return r.service; }, two);
-  EXPECT_EQ(csv_costs("/api/v1/costs?group_by=ServiceName&filter=ServiceName%3DBigQuery&filter=ServiceName%3DAmazon%20S3"
+  EXPECT_EQ(csv_costs("/api/v1/"
+                      "costs?group_by=ServiceName&filter=ServiceName%3DBigQuery&filter=ServiceName%"
+                      "3DAmazon%20S3"
                       "&format=csv"),
             expected3);
 }
 
 TEST_F(ServerApi, TagDimensionsFallBackToTheRawTable) {
-  auto expected = fixture_->sum([](const bt::FixtureRow& r) { return r.team.empty() ? "(untagged)" : r.team; }, all);
+  auto expected = fixture_->sum(
+      [](const bt::FixtureRow& r) { return r.team.empty() ? "(untagged)" : r.team; }, all);
   EXPECT_EQ(csv_costs("/api/v1/costs?group_by=tag:team&format=csv"), expected);
   EXPECT_EQ(get_json("/api/v1/costs?group_by=tag:team")["source_table"], "focus_costs");
 }
@@ -113,7 +124,8 @@ TEST_F(ServerApi, TopKeepsTheBiggestGroupsAndAddsUpTheRest) {
   for (const auto& [k, v] : by_service) ranked.push_back({v, k});
   std::sort(ranked.rbegin(), ranked.rend());
   std::map<std::string, __int128> expected;
-  for (size_t i = 0; i < ranked.size(); ++i) expected[i < 2 ? ranked[i].second : "(other)"] += ranked[i].first;
+  for (size_t i = 0; i < ranked.size(); ++i)
+    expected[i < 2 ? ranked[i].second : "(other)"] += ranked[i].first;
   EXPECT_EQ(csv_costs("/api/v1/costs?group_by=ServiceName&top=2&format=csv"), expected);
 }
 
@@ -150,7 +162,8 @@ TEST_F(ServerApi, OverviewMonthToDateAndForecast) {
   auto october = fixture_->sum([](const bt::FixtureRow&) { return std::string("x"); },
                                [](const bt::FixtureRow& r) { return r.day >= "2024-10-01"; });
   std::string body = bt::body_of(server_->get("/api/v1/overview"));
-  EXPECT_NE(body.find("\"month_to_date\": " + bt::format_e10(october["x"])), std::string::npos) << body;
+  EXPECT_NE(body.find("\"month_to_date\": " + bt::format_e10(october["x"])), std::string::npos)
+      << body;
   auto last7 = fixture_->sum([](const bt::FixtureRow&) { return std::string("x"); },
                              [](const bt::FixtureRow& r) { return r.day >= "2024-10-14"; });
   // month to date + 11 remaining days × the last 7 days' daily average, to the cent
@@ -176,7 +189,8 @@ TEST_F(ServerApi, CsvIsADownloadOfTheSameTable) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_NE(r->get_header_value("Content-Type").find("text/csv"), std::string::npos);
-  EXPECT_NE(r->get_header_value("Content-Disposition").find("attachment; filename=\"billingfoot-sources.csv\""),
+  EXPECT_NE(r->get_header_value("Content-Disposition")
+                .find("attachment; filename=\"billingfoot-sources.csv\""),
             std::string::npos);
   EXPECT_EQ(r->body.rfind("source,type,state,", 0), 0u) << r->body;
 }
@@ -207,8 +221,9 @@ TEST_F(ServerApi, BadParametersAre400WithAMessage) {
 TEST_F(ServerApi, EveryDocumentedPathAnswers) {
   json spec = get_json("/api/v1/openapi.json");
   ASSERT_TRUE(spec.contains("paths"));
-  for (const char* path : {"/api/v1/costs", "/api/v1/movers", "/api/v1/overview", "/api/v1/sources", "/api/v1/loads",
-                           "/api/v1/unit-costs", "/api/v1/query", "/api/v1/dashboards", "/healthz", "/metrics"}) {
+  for (const char* path :
+       {"/api/v1/costs", "/api/v1/movers", "/api/v1/overview", "/api/v1/sources", "/api/v1/loads",
+        "/api/v1/unit-costs", "/api/v1/query", "/api/v1/dashboards", "/healthz", "/metrics"}) {
     EXPECT_TRUE(spec["paths"].contains(path)) << path;
   }
   for (const auto& [path, ops] : spec["paths"].items()) {
@@ -224,19 +239,24 @@ TEST_F(ServerApi, EveryDocumentedPathAnswers) {
 TEST_F(ServerApi, MetricsCountRequestsAndShowFreshness) {
   get_json("/api/v1/sources");
   std::string metrics = bt::body_of(server_->get("/metrics"));
-  EXPECT_NE(metrics.find("billingfoot_http_requests_total{route=\"/api/v1/sources\",method=\"GET\",status=\"200\"}"),
+  EXPECT_NE(metrics.find("billingfoot_http_requests_total{route=\"/api/v1/"
+                         "sources\",method=\"GET\",status=\"200\"}"),
             std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("billingfoot_focus_rows " + std::to_string(fixture_->rows().size())), std::string::npos);
-  EXPECT_NE(metrics.find("billingfoot_source_last_success_timestamp_seconds{source=\"cloud\"}"), std::string::npos);
-  EXPECT_NE(metrics.find("billingfoot_http_request_duration_seconds_bucket{route=\"/api/v1/sources\",le=\"+Inf\"}"),
+  EXPECT_NE(metrics.find("billingfoot_focus_rows " + std::to_string(fixture_->rows().size())),
+            std::string::npos);
+  EXPECT_NE(metrics.find("billingfoot_source_last_success_timestamp_seconds{source=\"cloud\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("billingfoot_http_request_duration_seconds_bucket{route=\"/api/v1/"
+                         "sources\",le=\"+Inf\"}"),
             std::string::npos);
 }
 
 TEST_F(ServerApi, CompressesWhenTheClientAcceptsGzip) {
   auto client = server_->client();
   client.set_decompress(false);
-  auto r = client.Get("/api/v1/costs?group_by=ServiceName&granularity=day", {{"Accept-Encoding", "gzip"}});
+  auto r = client.Get("/api/v1/costs?group_by=ServiceName&granularity=day",
+                      {{"Accept-Encoding", "gzip"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->get_header_value("Content-Encoding"), "gzip");
   auto plain = server_->client().Get("/api/v1/costs?group_by=ServiceName&granularity=day");
@@ -248,11 +268,13 @@ TEST_F(ServerApi, RequestLogNamesEveryRequest) {
   get_json("/api/v1/costs?group_by=ProviderName");
   // The line is written right after the response is sent.
   std::string log;
-  for (int i = 0; i < 100 && log.find("GET /api/v1/costs?group_by=ProviderName") == std::string::npos; ++i) {
+  for (int i = 0;
+       i < 100 && log.find("GET /api/v1/costs?group_by=ProviderName") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     log = server_->log();
   }
-  EXPECT_NE(log.find("127.0.0.1 GET /api/v1/costs?group_by=ProviderName 200 "), std::string::npos) << log;
+  EXPECT_NE(log.find("127.0.0.1 GET /api/v1/costs?group_by=ProviderName 200 "), std::string::npos)
+      << log;
 }
 
 // Separate warehouse: this one is written while the server runs.
@@ -270,9 +292,11 @@ TEST(ServerLease, SyncTakesTheFileBetweenRequestsAndServerSays503WhileItWrites) 
 
   // A sync stopped inside its write transaction holds the file: the API answers 503 with
   // Retry-After (not stale or half-written data), and recovers once the sync is gone.
-  auto writer = bt::start_cli({"sync", "--full"}, {{"BILLINGFOOT_FAILPOINT", "replace_partition.after_insert"}},
-                              dir.path());
-  ASSERT_TRUE(writer.wait_for_stderr("failpoint replace_partition.after_insert reached", 60000)) << writer.seen;
+  auto writer =
+      bt::start_cli({"sync", "--full"},
+                    {{"BILLINGFOOT_FAILPOINT", "replace_partition.after_insert"}}, dir.path());
+  ASSERT_TRUE(writer.wait_for_stderr("failpoint replace_partition.after_insert reached", 60000))
+      << writer.seen;
   auto busy = server.get("/api/v1/costs?group_by=ServiceName");
   ASSERT_TRUE(busy);
   EXPECT_EQ(busy->status, 503) << busy->body;

@@ -14,7 +14,8 @@ const std::string kToken = "s3cr3t-token-for-tests-7f1c";
 
 TEST(ServerAuth, TokenRequiredWhenSetAndNeverLogged) {
   bt::TempDir dir;
-  setenv("BF_TEST_TOKEN", kToken.c_str(), 1);  // the config's ${BF_TEST_TOKEN} is expanded at sync too
+  setenv("BF_TEST_TOKEN", kToken.c_str(),
+         1);  // the config's ${BF_TEST_TOKEN} is expanded at sync too
   bt::CostFixture fixture(dir, "server:\n  token: ${BF_TEST_TOKEN}\n");
   ASSERT_TRUE(fixture.synced);
   bt::ServeProcess server(dir.path(), {}, {{"BF_TEST_TOKEN", kToken}});
@@ -60,10 +61,12 @@ TEST(ServerAuth, RefusesToListenBeyondLoopbackWithoutAToken) {
 
 TEST(ServerAuth, UnknownServerKeysAndBadListenAreConfigErrors) {
   bt::TempDir dir;
-  bt::write_file(dir / "billingfoot.yaml", "sources: []\nserver:\n  listen: 127.0.0.1:0\n  tokn: x\n");
+  bt::write_file(dir / "billingfoot.yaml",
+                 "sources: []\nserver:\n  listen: 127.0.0.1:0\n  tokn: x\n");
   auto r = bt::run_cli({"serve"}, {}, dir.path());
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("billingfoot.yaml:4:3: server.tokn: unknown key"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("billingfoot.yaml:4:3: server.tokn: unknown key"), std::string::npos)
+      << r.err;
   bt::write_file(dir / "billingfoot.yaml", "sources: []\n");
   auto bad = bt::run_cli({"serve", "--listen", "8080"}, {}, dir.path());
   EXPECT_EQ(bad.status, 2);

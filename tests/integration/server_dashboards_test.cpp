@@ -24,7 +24,8 @@ class Dashboards : public ::testing::Test {
                    "panels:\n"
                    "  - title: Cost by provider\n"
                    "    type: pie\n"
-                   "    sql: SELECT ProviderName, sum(BilledCost) AS cost FROM cost_daily GROUP BY 1 ORDER BY 2 DESC\n"
+                   "    sql: SELECT ProviderName, sum(BilledCost) AS cost FROM cost_daily GROUP BY "
+                   "1 ORDER BY 2 DESC\n"
                    "  - title: By service\n"
                    "    type: stacked_bar\n"
                    "    api: costs?group_by=ServiceName&granularity=month\n");
@@ -57,7 +58,8 @@ TEST_F(Dashboards, ValidateReportsEveryProblemWithFileAndLine) {
   for (const char* expected : {
            "FAIL dashboards/bad.yaml",
            "dashboards/bad.yaml:4:11: panels[0].type: unknown chart type 'donut'",
-           "dashboards/bad.yaml:8:10: panels[1].sql: query refused: only read-only SELECT statements are allowed",
+           "dashboards/bad.yaml:8:10: panels[1].sql: query refused: only read-only SELECT "
+           "statements are allowed",
            "dashboards/bad.yaml:11:10: panels[2].sql:",
            "Referenced column \"ServiceNme\" not found",
            "dashboards/bad.yaml:12:5: panels[3].title: missing (required)",
@@ -98,7 +100,8 @@ TEST_F(Dashboards, ApiListsInvalidFilesAndRunsValidPanels) {
                                 [](const bt::FixtureRow&) { return true; });
   auto rows = bt::parse_csv(panel->body);
   ASSERT_EQ(rows.size(), expected.size() + 1);
-  for (size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(bt::parse_decimal_e10(rows[i][1]), expected[rows[i][0]]);
+  for (size_t i = 1; i < rows.size(); ++i)
+    EXPECT_EQ(bt::parse_decimal_e10(rows[i][1]), expected[rows[i][0]]);
   EXPECT_EQ(server.get("/api/v1/dashboards/nope")->status, 404);
   EXPECT_EQ(server.get("/api/v1/dashboards/good/panels/7")->status, 404);
 }

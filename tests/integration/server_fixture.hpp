@@ -11,7 +11,7 @@
 namespace billingfoot::testing {
 
 struct FixtureRow {
-  std::string day;  // YYYY-MM-DD
+  std::string day;                      // YYYY-MM-DD
   std::string provider, service, team;  // team "" = untagged
   std::string billed, effective;        // decimal text
 };

@@ -40,16 +40,21 @@ bt::ServeProcess* ServerSql::server_ = nullptr;
 }  // namespace
 
 TEST_F(ServerSql, SelectReturnsColumnsAndRowsWithExactNumbers) {
-  auto r = sql("SELECT ServiceName, sum(BilledCost) AS cost FROM focus_costs WHERE ServiceName = 'BigQuery' GROUP BY 1");
+  auto r =
+      sql("SELECT ServiceName, sum(BilledCost) AS cost FROM focus_costs WHERE ServiceName = "
+          "'BigQuery' GROUP BY 1");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   json j = json::parse(r->body);
   EXPECT_EQ(j["columns"][1]["type"], "decimal");
-  auto expected = fixture_->sum([](const bt::FixtureRow& row) { return row.service; },
-                                [](const bt::FixtureRow& row) { return row.service == "BigQuery"; });
-  EXPECT_NE(r->body.find("\"cost\": " + bt::format_e10(expected["BigQuery"])), std::string::npos) << r->body;
+  auto expected =
+      fixture_->sum([](const bt::FixtureRow& row) { return row.service; },
+                    [](const bt::FixtureRow& row) { return row.service == "BigQuery"; });
+  EXPECT_NE(r->body.find("\"cost\": " + bt::format_e10(expected["BigQuery"])), std::string::npos)
+      << r->body;
   // Plain text bodies work too, and CSV.
-  auto text = server_->post("/api/v1/query?format=csv", "SELECT 1 AS one, 'a,b' AS s", "text/plain");
+  auto text =
+      server_->post("/api/v1/query?format=csv", "SELECT 1 AS one, 'a,b' AS s", "text/plain");
   ASSERT_TRUE(text);
   EXPECT_EQ(text->body, "one,s\n1,\"a,b\"\n");
 }
@@ -59,7 +64,8 @@ TEST_F(ServerSql, RowLimitCutsAndSaysSo) {
   EXPECT_EQ(j["rows"].size(), 25u);
   EXPECT_EQ(j["truncated"], true);
   json small = json::parse(bt::body_of(server_->post(
-      "/api/v1/query", json({{"sql", "SELECT * FROM range(100)"}, {"max_rows", 3}}).dump(), "application/json")));
+      "/api/v1/query", json({{"sql", "SELECT * FROM range(100)"}, {"max_rows", 3}}).dump(),
+      "application/json")));
   EXPECT_EQ(small["rows"].size(), 3u);
   json fits = json::parse(bt::body_of(sql("SELECT * FROM range(25)")));
   EXPECT_EQ(fits["truncated"], false);
@@ -68,7 +74,8 @@ TEST_F(ServerSql, RowLimitCutsAndSaysSo) {
 TEST_F(ServerSql, TimeLimitCancelsALongQuery) {
   auto started = std::chrono::steady_clock::now();
   auto r = sql("SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3");
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 504) << r->body;
   EXPECT_NE(r->body.find("time limit of 1 s"), std::string::npos) << r->body;

@@ -1,6 +1,7 @@
 #include "support/server.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,8 +10,6 @@
 #include <random>
 #include <regex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "support/cli.hpp"
 
@@ -58,7 +57,8 @@ ServeProcess::ServeProcess(const fs::path& dir, const std::vector<std::string>& 
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ADD_FAILURE() << "billingfoot serve did not start:\n" << read_file(out_file_) << read_file(err_file_);
+  ADD_FAILURE() << "billingfoot serve did not start:\n"
+                << read_file(out_file_) << read_file(err_file_);
 }
 
 ServeProcess::~ServeProcess() {
@@ -75,17 +75,23 @@ httplib::Client ServeProcess::client() const {
   return c;
 }
 
-httplib::Result ServeProcess::get(const std::string& path_and_query, const httplib::Headers& headers) const {
+httplib::Result ServeProcess::get(const std::string& path_and_query,
+                                  const httplib::Headers& headers) const {
   return client().Get(path_and_query, headers);
 }
 
-httplib::Result ServeProcess::post(const std::string& path, const std::string& body, const std::string& content_type,
+httplib::Result ServeProcess::post(const std::string& path, const std::string& body,
+                                   const std::string& content_type,
                                    const httplib::Headers& headers) const {
   return client().Post(path, headers, body, content_type);
 }
 
-std::string ServeProcess::log() const { return read_file(out_file_); }
-std::string ServeProcess::errors() const { return read_file(err_file_); }
+std::string ServeProcess::log() const {
+  return read_file(out_file_);
+}
+std::string ServeProcess::errors() const {
+  return read_file(err_file_);
+}
 
 int ServeProcess::stop() {
   if (pid_ <= 0) return -1;

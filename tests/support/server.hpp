@@ -15,7 +15,8 @@ class ServeProcess {
  public:
   // Runs `billingfoot serve --listen 127.0.0.1:0 EXTRA…` in `dir` and waits until it listens
   // (records a test failure when it does not within 30 s).
-  explicit ServeProcess(const std::filesystem::path& dir, const std::vector<std::string>& extra = {},
+  explicit ServeProcess(const std::filesystem::path& dir,
+                        const std::vector<std::string>& extra = {},
                         const std::map<std::string, std::string>& env = {});
   ~ServeProcess();
   ServeProcess(const ServeProcess&) = delete;
@@ -24,9 +25,10 @@ class ServeProcess {
   bool listening() const { return port_ > 0; }
   int port() const { return port_; }
   httplib::Client client() const;
-  httplib::Result get(const std::string& path_and_query, const httplib::Headers& headers = {}) const;
-  httplib::Result post(const std::string& path, const std::string& body, const std::string& content_type,
-                       const httplib::Headers& headers = {}) const;
+  httplib::Result get(const std::string& path_and_query,
+                      const httplib::Headers& headers = {}) const;
+  httplib::Result post(const std::string& path, const std::string& body,
+                       const std::string& content_type, const httplib::Headers& headers = {}) const;
   // Everything the server wrote to stdout (the request log) and stderr so far.
   std::string log() const;
   std::string errors() const;
