@@ -2,11 +2,12 @@
 
 #include <httplib.h>
 #include <openssl/crypto.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -29,6 +30,8 @@ using httplib::Request;
 using httplib::Response;
 
 namespace {
+
+volatile std::sig_atomic_t g_stop_requested = 0;
 
 // Set per request on the worker thread that answers it, read by the logger on the same thread.
 thread_local std::string t_route;
@@ -200,12 +203,14 @@ void add_routes(httplib::Server& svr, Api& api, Metrics& metrics, const ServerSe
 }  // namespace
 
 int serve(const config::Config& config, const ServerSettings& settings) {
-  // Signals are taken by one thread (sigwait), so block them before any thread starts.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A handler, not sigwait: threads started before serve (DuckDB's, in `demo`) would otherwise
+  // take the signal with its default action and kill the process mid-request.
+  g_stop_requested = 0;
+  struct sigaction stop_action {};
+  stop_action.sa_handler = [](int) { g_stop_requested = 1; };
+  sigemptyset(&stop_action.sa_mask);
+  sigaction(SIGTERM, &stop_action, nullptr);
+  sigaction(SIGINT, &stop_action, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that went away must not end the server
 
   WarehouseLease lease(config.data_dir / "billingfoot.duckdb", settings.idle_close,
@@ -261,16 +266,14 @@ int serve(const config::Config& config, const ServerSettings& settings) {
     std::printf("note: the web dashboard is not built (run make); serving the API only\n");
   std::fflush(stdout);
 
-  std::thread signal_waiter([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    svr.stop();
+  std::atomic<bool> finished = false;
+  std::thread stopper([&] {
+    while (!finished && !g_stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (g_stop_requested) svr.stop();  // in-flight requests complete; no new ones are accepted
   });
   bool ok = svr.listen_after_bind();
-  if (svr.is_running()) svr.stop();
-  pthread_kill(signal_waiter.native_handle(),
-               SIGTERM);  // wakes the waiter when we stopped on our own
-  signal_waiter.join();
+  finished = true;
+  stopper.join();
   std::printf("billingfoot serve: stopped\n");
   std::fflush(stdout);
   return ok ? 0 : 1;
