@@ -12,6 +12,8 @@ packages=(
   python3 gzip                  # fake API servers in tests; gzip fixtures
   libpq-dev postgresql          # business metrics from PostgreSQL; a real server in tests
   python3-cryptography          # signs test service-account keys for the fake BigQuery
+  libcpp-httplib-dev zlib1g-dev libbrotli-dev   # the HTTP server of `serve`
+  chromium                      # browser tests (driven by playwright-core)
 )
 
 missing=()
@@ -29,3 +31,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 scripts/fetch-duckdb.sh
+
+# The web dashboard's npm packages (Vite, TypeScript, ECharts, playwright-core), exactly as
+# locked; reinstalled only when package-lock.json changed since the last install.
+if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  echo "install-deps: installing the web dashboard's npm packages"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi

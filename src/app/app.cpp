@@ -11,6 +11,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "common/errors.hpp"
 #include "common/strings.hpp"
@@ -109,13 +110,25 @@ fs::path warehouse_file(const config::Config& config) { return config.data_dir /
 
 namespace {
 
-// One writing process per data directory: an advisory lock on <data_dir>/billingfoot.lock,
-// held until the process exits, with the holder's pid in the file for the message.
-void lock_data_dir(const fs::path& data_dir) {
-  static std::map<std::string, int> held;  // data dir → lock file descriptor
-  std::string key = fs::weakly_canonical(data_dir).string();
-  if (held.count(key)) return;
+// One writing process per data directory: an advisory lock on <data_dir>/billingfoot.lock, held
+// while a read-write warehouse of this process is open, with the holder's pid in the file for the
+// message. Opening the warehouse again in the same process shares the lock.
+class DataDirLock {
+ public:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  ~DataDirLock() { ::close(fd_); }  // closing the descriptor releases the lock
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+std::shared_ptr<DataDirLock> lock_data_dir(const fs::path& data_dir) {
+  static std::map<std::string, std::weak_ptr<DataDirLock>> held;  // data dir → its lock
   fs::create_directories(data_dir);
+  std::string key = fs::weakly_canonical(data_dir).string();
+  if (auto lock = held[key].lock()) return lock;
   fs::path lock_file = data_dir / "billingfoot.lock";
   int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw InputError("cannot open " + lock_file.string() + ": " + std::strerror(errno));
@@ -131,24 +144,31 @@ void lock_data_dir(const fs::path& data_dir) {
   if (::ftruncate(fd, 0) == 0) {
     [[maybe_unused]] ssize_t w = ::pwrite(fd, pid.data(), pid.size(), 0);
   }
-  held[key] = fd;
+  auto lock = std::make_shared<DataDirLock>(fd);
+  held[key] = lock;
+  return lock;
 }
 
 }  // namespace
 
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access) {
   fs::path file = warehouse_file(config);
+  // A running `serve` holds the file only while it answers requests; wait for it.
   warehouse::OpenOptions read_write;
   read_write.memory_limit = config.warehouse.memory_limit;
+  read_write.lock_wait = std::chrono::seconds(120);
   if (access == Access::ReadWrite) {
-    lock_data_dir(config.data_dir);
-    return warehouse::Warehouse::open(file, schema_migrations(), read_write);
+    auto lock = lock_data_dir(config.data_dir);
+    auto wh = warehouse::Warehouse::open(file, schema_migrations(), read_write);
+    wh.hold_until_closed(std::move(lock));
+    return wh;
   }
   if (!fs::exists(file)) {
     throw InputError("no warehouse at " + file.string() + " yet: run `billingfoot sync` first");
   }
   warehouse::OpenOptions read_only = read_write;
   read_only.read_only = true;
+  read_only.lock_wait = std::chrono::seconds(30);  // a running sync holds the file
   bool outdated = false;
   {
     auto probe = warehouse::Warehouse::open(file, {}, read_only);
@@ -156,8 +176,8 @@ warehouse::Warehouse open_warehouse(const config::Config& config, Access access)
   }
   // Bring an older warehouse file up to date before reading it.
   if (outdated) {
-    lock_data_dir(config.data_dir);
-    warehouse::Warehouse::open(file, schema_migrations());
+    auto lock = lock_data_dir(config.data_dir);
+    warehouse::Warehouse::open(file, schema_migrations(), read_write);
   }
   read_only.external_access = false;  // SQL from users must not reach the filesystem
   return warehouse::Warehouse::open(file, {}, read_only);
@@ -194,6 +214,7 @@ int run(int argc, char** argv) {
   add_validate_command(app, globals, action);
   add_demo_command(app, globals, action);
   add_catalog_command(app, globals, action);
+  add_serve_command(app, globals, action);
 
   try {
     app.parse(argc, argv);

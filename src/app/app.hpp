@@ -7,7 +7,9 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "model/rollup.hpp"
 #include "sources/source.hpp"
+#include "warehouse/source_status.hpp"
 #include "warehouse/warehouse.hpp"
 
 namespace billingfoot::app {
@@ -36,6 +38,10 @@ std::filesystem::path warehouse_file(const config::Config& config);
 bool sync_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
                     const std::vector<const config::SourceConfig*>& selected, const sources::SyncOptions& options);
 std::vector<const config::SourceConfig*> all_sources(const config::Config& cfg);
+// Which allocation dimensions the daily rollup keeps (from the config's allocation section).
+model::RollupOptions rollup_options(const config::Config& cfg);
+// The configured sources' names and types, for the freshness query (status, serve).
+std::vector<warehouse::ConfiguredSource> configured_sources(const config::Config& cfg);
 
 // After a sync: loads the business metrics (when `with_metrics`), then brings allocation and
 // unit costs up to date, printing one line per step; false when any step failed.
@@ -53,6 +59,11 @@ void add_query_command(CLI::App& app, Globals& globals, Action& action);
 void add_validate_command(CLI::App& app, Globals& globals, Action& action);
 void add_demo_command(CLI::App& app, Globals& globals, Action& action);
 void add_catalog_command(CLI::App& app, Globals& globals, Action& action);
+void add_serve_command(CLI::App& app, Globals& globals, Action& action);
+
+// Serves the dashboard and API for `cfg` until SIGTERM (serve, demo); `listen` overrides
+// server.listen.
+int serve_dashboard(const config::Config& cfg, const std::optional<std::string>& listen);
 
 // Runs the program as `billingfoot ARGS…`; returns the exit status (0, 1 or 2).
 int run(int argc, char** argv);

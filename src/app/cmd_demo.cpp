@@ -5,12 +5,12 @@
 
 #include <chrono>
 #include <iostream>
-#include <regex>
 
 #include "app/app.hpp"
 #include "app/demo/demo.hpp"
 #include "app/output.hpp"
 #include "common/errors.hpp"
+#include "server/settings.hpp"
 #include "sources/source.hpp"
 #include "warehouse/cost_query.hpp"
 
@@ -23,22 +23,13 @@ namespace fs = std::filesystem;
 struct DemoArgs {
   std::string dir = "demo-company";
   std::string listen = "127.0.0.1:8080";
-  bool no_serve =
-      false;  // the dashboard does not exist yet: accepted so scripts keep working later
+  bool no_serve = false;
   std::optional<std::string> as_of;
   uint64_t seed = demo::kDefaultSeed;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-void check_listen(const std::string& listen) {
-  static const std::regex host_port(R"((\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):(\d{1,5}))");
-  std::smatch m;
-  if (!std::regex_match(listen, m, host_port) || std::stoi(m[2]) == 0 || std::stoi(m[2]) > 65535) {
-    throw UsageError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080, not '" + listen + "'");
-  }
 }
 
 void print_generated(const demo::DemoCompany& company, const demo::WriteSummary& written,
@@ -70,7 +61,7 @@ void print_breakdown(warehouse::Connection& con, const std::string& by, const st
 }
 
 int run_demo(const DemoArgs& args) {
-  check_listen(args.listen);
+  server::parse_listen(args.listen, "--listen");
   demo::Day as_of = args.as_of ? demo::parse_day(*args.as_of, "--as-of") : demo::today_utc();
   fs::path dir = fs::absolute(args.dir);
 
@@ -84,26 +75,35 @@ int run_demo(const DemoArgs& args) {
   Globals globals;
   globals.config_path = (dir / "billingfoot.yaml").string();
   config::Config cfg = load_config(globals);
-  started = std::chrono::steady_clock::now();
-  auto wh = open_warehouse(cfg);
-  bool ok = sync_and_print(cfg, wh, all_sources(cfg), {});
-  ok = update_models_and_print(cfg, wh, true) && ok;
-  std::cout << fmt::format("synced in {:.1f} s\n\n", seconds_since(started));
-  if (!ok) return 1;
+  {
+    // The read-write handle is closed before serving: the server opens the file read-only.
+    started = std::chrono::steady_clock::now();
+    auto wh = open_warehouse(cfg);
+    bool ok = sync_and_print(cfg, wh, all_sources(cfg), {});
+    ok = update_models_and_print(cfg, wh, true) && ok;
+    std::cout << fmt::format("synced in {:.1f} s\n\n", seconds_since(started));
+    if (!ok) return 1;
 
-  std::string last_month = demo::month_key(demo::add_months(as_of, -1));
-  print_breakdown(wh.connection(), "ProviderName", last_month, cfg.currency);
-  print_breakdown(wh.connection(), "ServiceName", last_month, cfg.currency);
-  if (cfg.model.allocation.configured) print_breakdown(wh.connection(), "team", last_month, cfg.currency, "cost_allocated");
-  if (!cfg.model.unit_costs.empty()) {
-    std::cout << "Unit costs: billingfoot --config " << cfg.file.string() << " report --unit "
-              << cfg.model.unit_costs.front().name << "\n";
+    std::string last_month = demo::month_key(demo::add_months(as_of, -1));
+    print_breakdown(wh.connection(), "ProviderName", last_month, cfg.currency);
+    print_breakdown(wh.connection(), "ServiceName", last_month, cfg.currency);
+    if (cfg.model.allocation.configured) {
+      print_breakdown(wh.connection(), "team", last_month, cfg.currency, "cost_allocated");
+    }
+    if (!cfg.model.unit_costs.empty()) {
+      std::cout << "Unit costs: billingfoot --config " << cfg.file.string() << " report --unit "
+                << cfg.model.unit_costs.front().name << "\n";
+    }
   }
   std::cout << "Explore: billingfoot --config " << cfg.file.string()
             << " report --by ServiceName --granularity month\n";
-  std::cout << "Dashboard: http://" << args.listen
-            << "/ (served by `billingfoot serve`, coming with the dashboard issue)\n";
-  return 0;
+  if (args.no_serve) {
+    std::cout << "Dashboard: billingfoot --config " << cfg.file.string() << " serve --listen " << args.listen
+              << "\n";
+    return 0;
+  }
+  std::cout << "Dashboard: http://" << args.listen << "/  (Ctrl-C stops it)\n" << std::flush;
+  return serve_dashboard(cfg, args.listen);
 }
 
 }  // namespace

@@ -85,7 +85,7 @@ void print_unallocated(const config::Config& cfg, warehouse::Connection& con, co
     warehouse::CostQuery q = base;
     q.group_by = {"ProviderName", "ServiceName"};
     q.granularity.clear();
-    q.where_equals.emplace_back(dim, *value);
+    q.filters.push_back({dim, {*value}, false});
     warehouse::CostBreakdown b = warehouse::query_costs(con, q);
     auto units = [](const std::string& t) { return t.empty() ? 0.0 : std::stod(t); };
     double share = units(total) == 0 ? 0 : 100.0 * units(b.total_cost) / units(total);

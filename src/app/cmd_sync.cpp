@@ -4,6 +4,7 @@
 #include "app/app.hpp"
 #include "app/output.hpp"
 #include "common/errors.hpp"
+#include "model/rollup.hpp"
 #include "sources/source.hpp"
 
 namespace billingfoot::app {
@@ -25,7 +26,20 @@ bool sync_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
     if (!result.error.empty()) std::cerr << "error: " << result.error << "\n";
     ok = ok && result.ok();
   }
+  // Dashboards read the daily rollup: bring it up to date with what was just loaded.
+  model::refresh_cost_daily(wh.connection(), rollup_options(cfg));
   return ok;
+}
+
+model::RollupOptions rollup_options(const config::Config& cfg) {
+  model::RollupOptions options;
+  const YAML::Node dims = cfg.allocation.IsMap() ? cfg.allocation["dimensions"] : YAML::Node();
+  if (dims.IsSequence()) {
+    for (const auto& d : dims) {
+      if (d.IsMap() && d["name"].IsScalar()) options.allocation_dimensions.push_back(d["name"].Scalar());
+    }
+  }
+  return options;
 }
 
 namespace {

@@ -12,6 +12,8 @@
 #include "focus/validation/builtin_rules.hpp"
 #include "focus/validation/engine.hpp"
 #include "focus/validation/model_loader.hpp"
+#include "server/dashboards.hpp"
+#include "server/settings.hpp"
 #include "sources/files.hpp"
 
 namespace billingfoot::app {
@@ -26,6 +28,8 @@ struct ValidateArgs {
   std::string model;
   std::string format = "table";
   std::string criteria;  // comma-separated ApplicabilityCriteria, or ALL
+  bool dashboards = false;
+  std::string dashboards_dir;  // default: server.dashboards of the config
 };
 
 fv::Options parse_criteria(const std::string& text, const fv::RuleSet& rules) {
@@ -156,8 +160,50 @@ void print_json(std::ostream& out, const fv::Report& report, const std::string& 
   out << doc.dump(2) << "\n";
 }
 
+// `validate --dashboards`: every dashboard file's problems (YAML, keys, chart types, SQL the
+// read-only guard refuses, and — when a warehouse exists — unknown tables or columns).
+int validate_dashboards(const Globals& globals, const ValidateArgs& args, Format format) {
+  std::optional<config::Config> cfg;
+  fs::path dir = args.dashboards_dir;
+  if (dir.empty() || fs::exists(config::default_config_path(globals.config_path))) {
+    cfg = load_config(globals);
+    if (dir.empty()) dir = server::server_settings(*cfg, std::nullopt).dashboards_dir;
+  }
+  if (!fs::is_directory(dir)) throw UsageError("validate --dashboards: no folder " + dir.string());
+  std::vector<server::Dashboard> dashboards;
+  bool bound = cfg && fs::exists(warehouse_file(*cfg));
+  if (bound) {
+    auto wh = open_warehouse(*cfg, Access::ReadOnly);
+    dashboards = server::load_dashboards(dir, wh.connection(), true);
+  } else {
+    auto db = warehouse::Database::open(":memory:");
+    auto con = db.connect();
+    dashboards = server::load_dashboards(dir, con, false);
+  }
+  size_t invalid = 0;
+  nlohmann::ordered_json doc = nlohmann::ordered_json::array();
+  for (const auto& d : dashboards) {
+    invalid += !d.errors.empty();
+    doc.push_back({{"file", d.file}, {"title", d.title}, {"panels", d.panels.size()}, {"valid", d.errors.empty()},
+                   {"errors", d.errors}});
+    if (format != Format::Json) {
+      std::cout << (d.errors.empty() ? "OK   " : "FAIL ") << d.file << "  " << d.title << " (" << d.panels.size()
+                << " panels)\n";
+      for (const auto& e : d.errors) std::cout << "  " << e << "\n";
+    }
+  }
+  if (format == Format::Json) {
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    std::cout << dashboards.size() << " dashboards in " << dir.string() << ", " << invalid << " invalid"
+              << (bound ? "" : " (SQL checked by the read-only guard only: nothing synced yet)") << "\n";
+  }
+  return invalid ? 1 : 0;
+}
+
 int run_validate(const Globals& globals, const ValidateArgs& args) {
   Format format = parse_format(args.format);
+  if (args.dashboards) return validate_dashboards(globals, args, format);
   if (format == Format::Csv) throw UsageError("validate: --format must be table or json");
   fv::RuleSet loaded;
   const fv::RuleSet* rules = &fv::builtin_rules();
@@ -204,10 +250,15 @@ void add_validate_command(CLI::App& app, Globals& globals, Action& action) {
                   "official FOCUS requirements model JSON (default: built-in FOCUS 1.2 rules)");
   cmd->add_option("--format", args->format, "table or json")
       ->check(CLI::IsMember({"table", "json"}));
+  auto* dashboards = cmd->add_option("--dashboards", args->dashboards_dir,
+                                     "check the dashboards-as-code folder instead (default: "
+                                     "server.dashboards, else ./dashboards)")
+                         ->expected(0, 1);
   cmd->add_option(
       "--applicability-criteria", args->criteria,
       "capabilities to check, comma-separated (e.g. COMMITMENT_DISCOUNT_SUPPORTED) or ALL");
-  cmd->callback([&globals, &action, args] {
+  cmd->callback([&globals, &action, args, dashboards] {
+    args->dashboards = dashboards->count() > 0;
     action = [&globals, args] { return run_validate(globals, *args); };
   });
 }

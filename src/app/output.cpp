@@ -1,10 +1,9 @@
 #include "app/output.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 
 #include "common/errors.hpp"
+#include "warehouse/result_text.hpp"
 
 namespace billingfoot::app {
 
@@ -59,43 +58,10 @@ std::string format_money(const std::string& decimal_text) {
   return (negative && !zero ? "-" : "") + grouped + "." + cents;
 }
 
-std::string json_cell(const warehouse::Result& result, size_t row, size_t col) {
-  const auto& cell = result.cell(row, col);
-  if (!cell) return "null";
-  switch (result.column_kind(col)) {
-    case ColumnKind::Integer:
-    case ColumnKind::Decimal:
-    case ColumnKind::Float: {
-      // Keep the exact decimal text as a JSON number (no binary rounding).
-      const std::string& v = *cell;
-      if (v == "nan" || v == "inf" || v == "-inf") return nlohmann::json(v).dump();
-      return v;
-    }
-    case ColumnKind::Boolean:
-      return *cell == "true" ? "true" : "false";
-    case ColumnKind::Json: {
-      auto parsed = nlohmann::json::parse(*cell, nullptr, false);
-      return parsed.is_discarded() ? nlohmann::json(*cell).dump() : parsed.dump();
-    }
-    default:
-      return nlohmann::json(*cell).dump();
-  }
-}
-
 namespace {
 
 bool numeric(ColumnKind kind) {
   return kind == ColumnKind::Integer || kind == ColumnKind::Decimal || kind == ColumnKind::Float;
-}
-
-std::string csv_field(const std::string& v) {
-  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 // Display width in characters (UTF-8 aware enough for alignment).
@@ -110,24 +76,11 @@ size_t width(const std::string& s) {
 void render(std::ostream& out, const warehouse::Result& result, Format format, const TableStyle& style) {
   size_t cols = result.column_count();
   if (format == Format::Csv) {
-    for (size_t c = 0; c < cols; ++c) out << (c ? "," : "") << csv_field(result.column_name(c));
-    out << "\n";
-    for (size_t r = 0; r < result.row_count(); ++r) {
-      for (size_t c = 0; c < cols; ++c) out << (c ? "," : "") << csv_field(result.text(r, c));
-      out << "\n";
-    }
+    warehouse::write_csv(out, result);
     return;
   }
   if (format == Format::Json) {
-    out << "[";
-    for (size_t r = 0; r < result.row_count(); ++r) {
-      out << (r ? ",\n " : "\n ") << "{";
-      for (size_t c = 0; c < cols; ++c) {
-        out << (c ? ", " : "") << nlohmann::json(result.column_name(c)).dump() << ": " << json_cell(result, r, c);
-      }
-      out << "}";
-    }
-    out << (result.row_count() ? "\n]\n" : "]\n");
+    warehouse::write_json_objects(out, result);
     return;
   }
   auto is_money = [&](size_t c) {

@@ -24,9 +24,6 @@ void render(std::ostream& out, const warehouse::Result& result, Format format, c
 // 1234567.891 -> "1,234,567.89" (half away from zero). Exact: works on the decimal text.
 std::string format_money(const std::string& decimal_text);
 
-// One JSON value for a cell: numbers for numeric kinds, parsed JSON for JSON, else strings.
-std::string json_cell(const warehouse::Result& result, size_t row, size_t col);
-
 // One line per billing period of a sync ("aws  2024-09  loaded     1234 rows  56.78 USD billed");
 // names are padded to `name_width` so several sources line up.
 void print_sync_result(std::ostream& out, const std::string& source, size_t name_width,

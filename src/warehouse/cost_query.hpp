@@ -1,6 +1,8 @@
 #pragma once
-// The aggregate cost query behind `report` (and later the API): cost over a period, grouped
-// by any FOCUS column or tag, optionally by day or month. Callers never write this SQL.
+// The aggregate cost query behind `report` and the HTTP API: cost over a period, grouped by any
+// FOCUS column or tag, optionally by day or month, with filters. Callers never write this SQL.
+// It runs on focus_costs (one row per charge) or on a daily rollup with the same column names
+// (see model/rollup.hpp), which only changes the time column and how rows are counted.
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,14 +11,28 @@
 
 namespace billingfoot::warehouse {
 
+// Keeps rows whose dimension value is one of `values` (or none of them, when `exclude`).
+// The value "(null)" stands for NULL; tag dimensions show missing tags as "(untagged)".
+struct CostFilter {
+  std::string dimension;  // as in group_by: a column or tag:KEY
+  std::vector<std::string> values;
+  bool exclude = false;
+};
+
 struct CostQuery {
   std::vector<std::string> group_by;  // column names of the table, or "tag:KEY"
+  std::vector<CostFilter> filters;    // all must hold
   std::optional<std::string> from;    // inclusive: YYYY-MM or YYYY-MM-DD (charge period)
   std::optional<std::string> to;      // inclusive: YYYY-MM (whole month) or YYYY-MM-DD
   std::string granularity;            // "" (whole range), "day" or "month"
   std::string cost = "billed";        // billed | effective | list | contracted
+  // > 0: only the `top` groups with the highest cost over the whole range keep their values;
+  // the others are added up under "(other)" (a stacked chart stays readable).
+  size_t top = 0;
   std::string table = "focus_costs";
-  std::vector<std::pair<std::string, std::string>> where_equals;  // only rows where DIM = value
+  // The table's shape: its timestamp/date column and how to count the charges a row stands for.
+  std::string time_column = "ChargePeriodStart";
+  std::string rows_expression = "count(*)";
 };
 
 struct CostBreakdown {
@@ -35,5 +51,16 @@ std::string tag_lookup(const std::string& key);
 
 // The SQL expression for one dimension (exposed for tests and other aggregate queries).
 std::string dimension_expression(Connection& connection, const std::string& table, const std::string& dimension);
+
+// "BilledCost" for "billed", …; throws UsageError for an unknown metric.
+std::string cost_column(const std::string& cost);
+
+// The WHERE clause (starting with "WHERE") for the query's range and filters.
+std::string cost_where(Connection& connection, const CostQuery& query);
+
+// Lower bound (inclusive) / upper bound (exclusive) of an inclusive YYYY-MM or YYYY-MM-DD, as
+// SQL timestamp expressions; `what` names the parameter in the error for a malformed date.
+std::string range_start(const std::string& date, const std::string& what);
+std::string range_end(const std::string& date, const std::string& what);
 
 }  // namespace billingfoot::warehouse

@@ -2,7 +2,10 @@
 
 #include <duckdb.h>
 
+#include <spdlog/spdlog.h>
+
 #include <string>
+#include <thread>
 
 #include "common/strings.hpp"
 
@@ -156,16 +159,34 @@ Database Database::open(const std::string& path, const OpenOptions& options) {
   if (options.threads > 0) set("threads", std::to_string(options.threads));
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  char* error = nullptr;
   const char* file = path.empty() || path == ":memory:" ? nullptr : path.c_str();
-  duckdb_state state = duckdb_open_ext(file, &impl->db, config, &error);
-  duckdb_destroy_config(&config);
-  if (state == DuckDBError) {
+  auto deadline = std::chrono::steady_clock::now() + options.lock_wait;
+  bool waited = false;
+  for (;;) {
+    char* error = nullptr;
+    duckdb_state state = duckdb_open_ext(file, &impl->db, config, &error);
+    if (state != DuckDBError) break;
     std::string message = error ? error : "unknown error";
     if (error) duckdb_free(error);
     impl->db = nullptr;
-    throw Error("opening warehouse " + path, message);
+    bool locked = message.find("Could not set lock") != std::string::npos ||
+                  message.find("Conflicting lock") != std::string::npos;
+    if (!locked) {
+      duckdb_destroy_config(&config);
+      throw Error("opening warehouse " + path, message);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      duckdb_destroy_config(&config);
+      throw WarehouseLocked("opening warehouse " + path,
+                            "it is in use by another billingfoot process (" + message + ")");
+    }
+    if (!waited) {
+      spdlog::warn("{} is in use by another billingfoot process; waiting for it", path);
+      waited = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  duckdb_destroy_config(&config);
   Database database(std::move(impl));
   // Timestamps without an offset are UTC everywhere in billingfoot. (ICU settings cannot be
   // given at open time, so they are set here, before the configuration may be locked.)

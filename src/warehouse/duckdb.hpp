@@ -2,6 +2,7 @@
 // A thin RAII layer over DuckDB's C API. This header and duckdb.cpp are the only code that
 // knows DuckDB's C types; everything else talks to the warehouse through these classes.
 // Failures throw warehouse::Error carrying DuckDB's message plus what we were doing.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -44,6 +45,10 @@ class Result {
   std::string text(size_t row, size_t col) const;
   int64_t int64(size_t row, size_t col) const;
   double number(size_t row, size_t col) const;
+  // Keeps the first `rows` rows.
+  void truncate(size_t rows) {
+    if (rows < rows_.size()) rows_.resize(rows);
+  }
 
  private:
   friend struct ResultBuilder;
@@ -88,6 +93,16 @@ struct OpenOptions {
   bool external_access = true;
   std::string memory_limit;  // e.g. "4GB"; empty = DuckDB's default
   int threads = 0;           // 0 = DuckDB's default
+  // DuckDB lets one process write a file, or several read it, never both. When another
+  // process holds the file, retry for this long before failing (a `sync` waiting for a
+  // `serve` between requests); 0 = fail at once. Failing throws WarehouseLocked.
+  std::chrono::milliseconds lock_wait{0};
+};
+
+// The file is held by another process (see OpenOptions::lock_wait).
+class WarehouseLocked : public Error {
+ public:
+  using Error::Error;
 };
 
 class Database {

@@ -1,8 +1,12 @@
 #include "warehouse/read_only_query.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
+#include <mutex>
 #include <regex>
+#include <thread>
 
 #include "common/strings.hpp"
 
@@ -102,6 +106,47 @@ Result run_read_only(Connection& connection, std::string_view sql, size_t max_ro
     throw QueryRefused("query refused: only read-only SELECT statements are allowed");
   }
   return stmt.execute();
+}
+
+LimitedResult run_read_only_limited(Connection& connection, std::string_view sql, size_t max_rows,
+                                    std::chrono::milliseconds timeout) {
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false, interrupted = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mutex);
+    if (!done_cv.wait_for(lock, timeout, [&] { return done; })) {
+      interrupted = true;
+      connection.interrupt();
+    }
+  });
+  auto finish = [&] {
+    {
+      std::lock_guard lock(mutex);
+      done = true;
+    }
+    done_cv.notify_all();
+    watchdog.join();
+  };
+  LimitedResult out;
+  try {
+    // One row more than allowed tells whether the result was cut.
+    out.result = run_read_only(connection, sql, max_rows + 1);
+  } catch (const Error& e) {
+    finish();
+    if (interrupted) {
+      throw QueryTimedOut(fmt::format("query cancelled: it ran longer than the time limit of {:g} s",
+                                      static_cast<double>(timeout.count()) / 1000.0));
+    }
+    throw;
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
+  out.truncated = out.result.row_count() > max_rows;
+  if (out.truncated) out.result.truncate(max_rows);
+  return out;
 }
 
 }  // namespace billingfoot::warehouse

@@ -3,6 +3,7 @@
 // cost rows — replace_partition, which swaps a (source, billing period) atomically.
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -58,6 +59,8 @@ class Warehouse {
   // Whether any of `migrations` has not been applied to this file yet.
   bool needs_migration(const std::vector<Migration>& migrations);
   int schema_version();
+  // Keeps `guard` (e.g. a lock on the data directory) alive until the warehouse is closed.
+  void hold_until_closed(std::shared_ptr<void> guard) { guard_ = std::move(guard); }
 
   // Deletes the old rows of (source, billing_period) and inserts the staged ones in one
   // transaction, records the load in `loads`, then commits. On any failure nothing changes.
@@ -88,6 +91,7 @@ class Warehouse {
   void migrate(const std::vector<Migration>& migrations);
   void add_missing_extra_columns(const PartitionLoad& load);
 
+  std::shared_ptr<void> guard_;  // declared first: released after the database is closed
   Database database_;
   Connection connection_;
 };

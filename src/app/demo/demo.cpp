@@ -7,6 +7,7 @@
 #include "app/demo/business_metrics.hpp"
 #include "app/demo/company.hpp"
 #include "app/demo/providers.hpp"
+#include "common/embedded.hpp"
 #include "common/errors.hpp"
 
 namespace billingfoot::app::demo {
@@ -31,6 +32,12 @@ DemoCompany generate_demo(const DemoOptions& options) {
     out.providers.push_back({std::string(p.source), p.generate(company, p.folder)});
   out.config = {"billingfoot.yaml", demo_config(), 0};
   out.business_metrics = generate_business_metrics(company);
+  // The demo's dashboards as code ship inside the binary (src/app/demo/dashboards/).
+  const std::string folder = "app/demo/dashboards/";
+  for (const auto& path : common::embedded_resources_under(folder)) {
+    out.dashboards.push_back({"dashboards/" + path.substr(folder.size()),
+                              std::string(common::embedded_resource(path)), 0});
+  }
   return out;
 }
 
@@ -92,6 +99,7 @@ WriteSummary write_demo(const fs::path& dir, const DemoCompany& company) {
   }
   put(company.config);
   for (const auto& f : company.business_metrics) put(f);
+  for (const auto& f : company.dashboards) put(f);
   for (const auto& p : demo_providers()) {
     fs::path folder = dir / p.folder;
     if (!fs::is_directory(folder)) continue;

@@ -29,6 +29,7 @@ struct DemoCompany {
   std::vector<ProviderFiles> providers;
   GeneratedFile config;  // billingfoot.yaml
   std::vector<GeneratedFile> business_metrics;  // the application database's CSV exports
+  std::vector<GeneratedFile> dashboards;  // dashboards/*.yaml (dashboards as code)
 };
 
 // Deterministic: the same options give byte-identical files.

@@ -1,0 +1,21 @@
+#pragma once
+// Data freshness per configured source: state, last successful sync, billing periods held,
+// rows, billed cost, last error. `billingfoot status` and the API's /sources show this.
+#include <string>
+#include <vector>
+
+#include "warehouse/duckdb.hpp"
+
+namespace billingfoot::warehouse {
+
+struct ConfiguredSource {
+  std::string name;
+  std::string type;
+};
+
+// One row per configured source, in configuration order. Columns: source, type, state
+// ('ok' | 'failing' | 'never synced'), last_success, freshness, periods, period_range, rows,
+// billed_cost, last_error. `connection` may be an empty in-memory database (nothing synced).
+Result source_status(Connection& connection, const std::vector<ConfiguredSource>& sources);
+
+}  // namespace billingfoot::warehouse
