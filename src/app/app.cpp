@@ -15,6 +15,7 @@
 
 #include "common/errors.hpp"
 #include "common/strings.hpp"
+#include "config/analysis_config.hpp"
 #include "focus/catalogue.hpp"
 #include "sources/source.hpp"
 
@@ -25,6 +26,7 @@ namespace fs = std::filesystem;
 config::Config load_config(const Globals& globals) {
   config::Config cfg = config::load(config::default_config_path(globals.config_path));
   sources::validate_source_configs(cfg);
+  config::parse_analysis_config(cfg);  // anomalies:, budgets:, alerts: are checked on every load
   return cfg;
 }
 
@@ -85,6 +87,68 @@ CREATE TABLE unit_costs (
   method VARCHAR NOT NULL,             -- provider_projection: the provider's own month-end projection
   recorded_at TIMESTAMP NOT NULL
 );)"},
+      {6, "anomalies, budget_status and alert_deliveries", R"(CREATE TABLE anomalies (
+  anomaly_id VARCHAR PRIMARY KEY,
+  dimension VARCHAR NOT NULL,          -- ServiceName, tag:team, an allocation dimension, …
+  value VARCHAR NOT NULL,
+  start_date DATE NOT NULL,
+  end_date DATE NOT NULL,              -- inclusive
+  expected_cost DECIMAL(38,10) NOT NULL,
+  actual_cost DECIMAL(38,10) NOT NULL,
+  impact DECIMAL(38,10) NOT NULL,      -- actual_cost - expected_cost
+  severity VARCHAR NOT NULL,           -- low | medium | high | critical
+  status VARCHAR NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+  root_cause JSON,                     -- {"summary": …, "by": {dimension: [{value, actual, expected, delta, share}]}}
+  detected_at TIMESTAMP NOT NULL,
+  kind VARCHAR NOT NULL,               -- spike | sustained | new_spend | drop
+  cost_metric VARCHAR NOT NULL,        -- billed | effective | list | contracted
+  peak_score DOUBLE,                   -- largest robust z-score of its days
+  judged_through DATE NOT NULL,        -- the scope's data was complete through this day
+  updated_at TIMESTAMP NOT NULL,
+  status_changed_at TIMESTAMP,
+  status_note VARCHAR
+);
+CREATE TABLE budget_status (
+  name VARCHAR NOT NULL,
+  period_start DATE NOT NULL,
+  amount DECIMAL(38,10) NOT NULL,
+  actual DECIMAL(38,10) NOT NULL,
+  forecast DECIMAL(38,10) NOT NULL,    -- period end; = actual for closed periods
+  pct_used DOUBLE NOT NULL,            -- actual / amount × 100
+  forecast_overrun DECIMAL(38,10) NOT NULL,  -- max(0, forecast - amount)
+  period VARCHAR NOT NULL,             -- monthly | quarterly | yearly
+  period_end DATE NOT NULL,            -- exclusive
+  forecast_low DECIMAL(38,10) NOT NULL,   -- 90 % interval
+  forecast_high DECIMAL(38,10) NOT NULL,
+  pct_forecast DOUBLE NOT NULL,
+  complete_through DATE,
+  state VARCHAR NOT NULL,              -- ok | warning | at_risk | over
+  cost_metric VARCHAR NOT NULL,
+  is_current BOOLEAN NOT NULL,
+  computed_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (name, period_start)
+);
+CREATE TABLE alert_deliveries (
+  dedup_key VARCHAR NOT NULL,          -- one event, e.g. anomaly:<id> or budget:<name>:<period>:actual:0.8
+  channel VARCHAR NOT NULL,            -- alerts[].name
+  event VARCHAR NOT NULL,              -- anomaly | budget | test
+  title VARCHAR NOT NULL,
+  status VARCHAR NOT NULL CHECK (status IN ('sent', 'failed')),
+  attempts INTEGER NOT NULL,           -- HTTP attempts over all runs
+  http_status INTEGER,
+  first_attempt_at TIMESTAMP NOT NULL,
+  last_attempt_at TIMESTAMP NOT NULL,
+  message VARCHAR NOT NULL,            -- why it failed ('' when sent)
+  PRIMARY KEY (dedup_key, channel)
+);
+COMMENT ON TABLE anomalies IS 'Cost anomalies per monitored scope (dimension = value): days, expected vs actual cost, impact, severity, status open / acknowledged / resolved, root cause; one row per anomaly for its whole life';
+COMMENT ON COLUMN anomalies.impact IS 'actual_cost - expected_cost over start_date..end_date (inclusive)';
+COMMENT ON COLUMN anomalies.root_cause IS 'JSON: summary (the main driver in words) and, per root-cause dimension, the top values by change with their share of the impact';
+COMMENT ON COLUMN anomalies.judged_through IS 'The data of the scope was complete through this day when it was last judged';
+COMMENT ON TABLE budget_status IS 'Each budget period up to the current one: amount, actual, forecast to period end with a 90 % interval, % used, forecast overrun';
+COMMENT ON COLUMN budget_status.pct_used IS 'actual / amount x 100';
+COMMENT ON COLUMN budget_status.forecast_overrun IS 'max(0, forecast - amount)';
+COMMENT ON TABLE alert_deliveries IS 'One row per alert event and channel: sent or failed, attempts, last error; a sent key is never sent again';)"},
       {7, "runs: one row per sync of a source",
        R"(CREATE TABLE runs (
   run_id VARCHAR PRIMARY KEY,
@@ -215,6 +279,9 @@ int run(int argc, char** argv) {
   add_demo_command(app, globals, action);
   add_catalog_command(app, globals, action);
   add_serve_command(app, globals, action);
+  add_anomalies_command(app, globals, action);
+  add_budgets_command(app, globals, action);
+  add_alerts_command(app, globals, action);
 
   try {
     app.parse(argc, argv);

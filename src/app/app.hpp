@@ -64,6 +64,9 @@ void add_serve_command(CLI::App& app, Globals& globals, Action& action);
 // Serves the dashboard and API for `cfg` until SIGTERM (serve, demo); `listen` overrides
 // server.listen.
 int serve_dashboard(const config::Config& cfg, const std::optional<std::string>& listen);
+void add_anomalies_command(CLI::App& app, Globals& globals, Action& action);
+void add_budgets_command(CLI::App& app, Globals& globals, Action& action);
+void add_alerts_command(CLI::App& app, Globals& globals, Action& action);
 
 // Runs the program as `billingfoot ARGS…`; returns the exit status (0, 1 or 2).
 int run(int argc, char** argv);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "app/alerting.hpp"
 #include "app/app.hpp"
 #include "app/demo/demo.hpp"
 #include "app/output.hpp"
@@ -83,6 +84,8 @@ int run_demo(const DemoArgs& args) {
     ok = update_models_and_print(cfg, wh, true) && ok;
     std::cout << fmt::format("synced in {:.1f} s\n\n", seconds_since(started));
     if (!ok) return 1;
+    if (!detect_and_alert(cfg, wh, std::cout)) return 1;
+    std::cout << "\n";
 
     std::string last_month = demo::month_key(demo::add_months(as_of, -1));
     print_breakdown(wh.connection(), "ProviderName", last_month, cfg.currency);
@@ -97,6 +100,8 @@ int run_demo(const DemoArgs& args) {
   }
   std::cout << "Explore: billingfoot --config " << cfg.file.string()
             << " report --by ServiceName --granularity month\n";
+  std::cout << "Anomalies and budgets: billingfoot --config " << cfg.file.string()
+            << " anomalies --status open | budgets\n";
   if (args.no_serve) {
     std::cout << "Dashboard: billingfoot --config " << cfg.file.string() << " serve --listen " << args.listen
               << "\n";

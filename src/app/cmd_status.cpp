@@ -14,6 +14,17 @@ std::vector<warehouse::ConfiguredSource> configured_sources(const config::Config
 
 namespace {
 
+// Alert deliveries whose last attempt failed (retried by the next `sync --alert`).
+void print_failed_alerts(warehouse::Connection& con) {
+  warehouse::Result failed = con.query(
+      "SELECT channel, event, title, attempts, last_attempt_at, message FROM alert_deliveries WHERE status = 'failed' "
+      "ORDER BY last_attempt_at DESC LIMIT 20",
+      "reading failed alert deliveries");
+  if (failed.row_count() == 0) return;
+  std::cout << "\nalert deliveries failing (retried by the next `sync --alert`; see `alerts log`):\n";
+  render(std::cout, failed, Format::Table);
+}
+
 int run_status(const Globals& globals, const std::string& format_text) {
   Format format = parse_format(format_text);
   config::Config cfg = load_config(globals);
@@ -31,6 +42,7 @@ int run_status(const Globals& globals, const std::string& format_text) {
   auto wh = open_warehouse(cfg, Access::ReadOnly);
   render(std::cout, warehouse::source_status(wh.connection(), configured_sources(cfg)), format,
          style);
+  if (format == Format::Table) print_failed_alerts(wh.connection());
   return 0;
 }
 

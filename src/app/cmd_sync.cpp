@@ -1,6 +1,7 @@
 #include <iostream>
 #include <regex>
 
+#include "app/alerting.hpp"
 #include "app/app.hpp"
 #include "app/output.hpp"
 #include "common/errors.hpp"
@@ -48,6 +49,7 @@ struct SyncArgs {
   std::vector<std::string> sources;
   std::optional<std::string> from, to;
   bool full = false;
+  bool alert = false;
 };
 
 void check_period(const std::optional<std::string>& p, const char* flag) {
@@ -71,8 +73,10 @@ int run_sync(const Globals& globals, const SyncArgs& args) {
   auto wh = open_warehouse(cfg);
   bool ok = sync_and_print(cfg, wh, selected, {{args.from, args.to}, args.full});
   // Metrics are fetched on a full sync only: `--source X` means "only X".
-  bool models_ok = update_models_and_print(cfg, wh, args.sources.empty());
-  return ok && models_ok ? 0 : 1;
+  ok = update_models_and_print(cfg, wh, args.sources.empty()) && ok;
+  // Anomalies and budgets look at allocated cost too, so they run after the models.
+  if (args.alert) ok = detect_and_alert(cfg, wh, std::cout) && ok;
+  return ok ? 0 : 1;
 }
 
 }  // namespace
@@ -84,6 +88,7 @@ void add_sync_command(CLI::App& app, Globals& globals, Action& action) {
   cmd->add_option("--from", args->from, "first billing period, YYYY-MM");
   cmd->add_option("--to", args->to, "last billing period, YYYY-MM");
   cmd->add_flag("--full", args->full, "reload every period even when unchanged");
+  cmd->add_flag("--alert", args->alert, "then detect anomalies, check budgets and send alerts");
   cmd->callback([&globals, &action, args] { action = [&globals, args] { return run_sync(globals, *args); }; });
 }
 

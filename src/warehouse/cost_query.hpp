@@ -35,6 +35,7 @@ struct CostQuery {
   std::string rows_expression = "count(*)";
 };
 
+
 struct CostBreakdown {
   // Columns: [period], one per group_by entry (named as given), cost, rows.
   // Sorted by period, then cost descending.

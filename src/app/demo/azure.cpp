@@ -1,5 +1,7 @@
 // Azure, the smallest cloud: the email product's spam-filtering VMs, its mail archive and a SQL
-// database, in two subscriptions under an Enterprise Agreement.
+// database, in two subscriptions under an Enterprise Agreement. A few days before the as-of day a
+// misconfigured replication job copies the mail archive out of Azure: a recent anomaly (an
+// egress spike on one storage account) for anomaly detection and `sync --alert` to report.
 #include <fmt/format.h>
 
 #include "app/demo/inventory.hpp"
@@ -10,6 +12,10 @@ namespace billingfoot::app::demo {
 namespace {
 
 constexpr double kEnterpriseDiscount = 0.10;
+// The replication incident: days before the as-of day, and the GB copied out per day.
+constexpr int kEgressIncidentFirst = 6;
+constexpr int kEgressIncidentDays = 3;
+constexpr double kEgressIncidentGb = 24000;
 
 std::string guid(const Rng& r) {
   constexpr std::string_view hex = "0123456789abcdef";
@@ -39,6 +45,12 @@ class AzureDemo {
                                    day, run.hours, kEnterpriseDiscount));
         }
       }
+      int before_end = static_cast<int>((company_.timeline().last - day).count());
+      if (before_end <= kEgressIncidentFirst &&
+          before_end > kEgressIncidentFirst - kEgressIncidentDays) {
+        export_.add(usage_charge(*bandwidth_, *egress_, Placement::of(*archive_), day,
+                                 Fixed::quantity(kEgressIncidentGb), kEnterpriseDiscount));
+      }
     });
     return export_.files();
   }
@@ -59,6 +71,7 @@ class AzureDemo {
     auto* storage = inv_.add(Service{"Storage", "Storage", "Storage Platforms"});
     auto* archive = resource(prod, "Microsoft.Storage/storageAccounts", "nimbusmailarchive",
                              "rg-mail-prod", {"hosting", "email", "prod"}, west_europe);
+    archive_ = archive;
     meters_.push_back(
         monthly_meter(*storage, *sku("Hot LRS Data Stored", "Blob Storage", "1 GB/Month", 0.0184),
                       *archive, "azure/storage/archive", kSteady, 38000));
@@ -74,9 +87,10 @@ class AzureDemo {
         8));
 
     auto* bandwidth = inv_.add(Service{"Bandwidth", "Networking", "Network Connectivity"});
-    meters_.push_back(account_meter(
-        *bandwidth, *sku("Standard Data Transfer Out", "Rtn Preference: MGN", "1 GB", 0.087), *prod,
-        west_europe, "azure/bandwidth", kTraffic, 420));
+    egress_ = sku("Standard Data Transfer Out", "Rtn Preference: MGN", "1 GB", 0.087);
+    bandwidth_ = bandwidth;
+    meters_.push_back(
+        account_meter(*bandwidth, *egress_, *prod, west_europe, "azure/bandwidth", kTraffic, 420));
   }
 
   const Sku* sku(const std::string& meter_name, std::string meter_category, std::string unit,
@@ -119,6 +133,9 @@ class AzureDemo {
   Inventory inv_{company_};
   std::vector<Meter> meters_;
   std::deque<Fleet> fleets_;
+  const Service* bandwidth_ = nullptr;
+  const Sku* egress_ = nullptr;
+  const Resource* archive_ = nullptr;
 };
 
 }  // namespace

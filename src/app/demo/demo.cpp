@@ -52,7 +52,20 @@ std::string demo_config() {
     yaml += "  - name: " + std::string(p.source) + "\n    type: " + std::string(p.source_type) +
             "\n    location: ./" + std::string(p.folder) + "\n";
   }
-  return yaml + business_config();
+  return yaml + business_config() + demo_analysis_config();
+}
+
+std::string demo_analysis_config() {
+  return R"(anomalies:
+  dimensions: [ProviderName, ServiceName, SubAccountId, "tag:team"]
+  min_impact: 100            # USD a day: smaller deviations do not alert
+budgets:
+  - {name: company-monthly, period: monthly, amount: 185000, alert_at: {actual: 0.8, forecast: 1.0}}
+  - {name: azure-monthly, scope: {ProviderName: Microsoft}, period: monthly, amount: 9000, alert_at: {forecast: 1.0}}
+  - {name: company-yearly, period: yearly, amount: 1900000}
+alerts:
+  - {type: stdout, min_severity: medium}
+)";
 }
 
 namespace {

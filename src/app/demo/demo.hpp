@@ -37,6 +37,8 @@ DemoCompany generate_demo(const DemoOptions& options);
 
 // billingfoot.yaml of the demo: one source per provider folder, of the provider's type.
 std::string demo_config();
+// Its anomalies:, budgets: and alerts: sections.
+std::string demo_analysis_config();
 
 struct WriteSummary {
   int written = 0, unchanged = 0, removed = 0;
