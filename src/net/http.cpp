@@ -85,6 +85,14 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// How a request's URL may appear in logs and errors.
+std::string shown_url(const Request& request) {
+  std::string shown = describe_url(request.url);
+  if (!request.url_is_secret) return shown;
+  auto slash = shown.find('/');
+  return (slash == std::string::npos ? shown : shown.substr(0, slash)) + "/(hidden)";
+}
+
 Response perform(const Request& request, BodySink& body) {
   global_init();
   CurlHandle h;
@@ -137,16 +145,16 @@ Response perform(const Request& request, BodySink& body) {
   char error[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h.curl, CURLOPT_ERRORBUFFER, error);
 
-  spdlog::debug("http {} {}", request.method, describe_url(request.url));
+  spdlog::debug("http {} {}", request.method, shown_url(request));
   CURLcode rc = curl_easy_perform(h.curl);
   if (rc != CURLE_OK) {
     std::string detail = error[0] ? error : curl_easy_strerror(rc);
-    throw NetworkError(request.method + " " + describe_url(request.url) + ": " + detail);
+    throw NetworkError(request.method + " " + shown_url(request) + ": " + detail);
   }
   curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, &response.status);
   response.body_bytes = body.bytes;
   if (!body.memory) response.body = std::move(body.error_body);
-  spdlog::debug("http {} {} -> {} ({} bytes)", request.method, describe_url(request.url), response.status,
+  spdlog::debug("http {} {} -> {} ({} bytes)", request.method, shown_url(request), response.status,
                 body.bytes);
   return response;
 }
@@ -165,7 +173,7 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt) 
 // Runs `attempt` until it yields a final response, applying the policy.
 template <typename Attempt>
 Response with_retry(const Request& request, const RetryPolicy& policy, Attempt attempt) {
-  std::string what = policy.what.empty() ? request.method + " " + describe_url(request.url) : policy.what;
+  std::string what = policy.what.empty() ? request.method + " " + shown_url(request) : policy.what;
   std::string prefix = policy.what.empty() ? "" : policy.what + ": ";  // NetworkError names the URL
   for (int n = 1;; ++n) {
     std::chrono::milliseconds wait{0};
@@ -238,7 +246,7 @@ Response download(const Request& request, const fs::path& file) {
   bool encoded = !response.header("content-encoding").empty();  // decoded size differs
   if (!length.empty() && !encoded && std::to_string(on_disk) != length) {
     fs::remove(partial);
-    throw NetworkError(request.method + " " + describe_url(request.url) + ": body ended after " +
+    throw NetworkError(request.method + " " + shown_url(request) + ": body ended after " +
                        std::to_string(on_disk) + " of " + length + " bytes");
   }
   fs::rename(partial, file);

@@ -31,6 +31,9 @@ struct Request {
   std::optional<AwsSigV4> sigv4;
   std::chrono::seconds timeout{300};         // whole transfer
   std::chrono::seconds connect_timeout{15};  // TCP + TLS
+  // The URL itself is a credential (a Slack or Teams webhook path): logs and errors show the
+  // host only.
+  bool url_is_secret = false;
 };
 
 struct Response {

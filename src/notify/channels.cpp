@@ -50,6 +50,7 @@ DeliveryOutcome post(const config::AlertChannelConfig& channel, const std::strin
   net::Request request;
   request.method = "POST";
   request.url = channel.url;
+  request.url_is_secret = true;
   request.body = body;
   request.timeout = std::chrono::seconds(channel.timeout_seconds);
   request.connect_timeout = std::chrono::seconds(std::min(channel.timeout_seconds, 10));

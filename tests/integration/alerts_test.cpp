@@ -136,6 +136,26 @@ TEST_F(Alerts, WebhookPayloadIsSignedAndRetriedUntilDelivered) {
             "sent 3");
 }
 
+TEST_F(Alerts, UnreachableWebhookNeverShowsItsSecretPathInLogsOrStatus) {
+  // Nothing listens on this port: every attempt is a network error, logged and recorded.
+  std::string dead = "http://127.0.0.1:" + std::to_string(bt::free_port()) + "/services/T1/B2/topsecretpath";
+  write("  - {type: slack, webhook_url: \"" + dead + "\"}\n",
+        history_with_spike(kFirstDay, kDays, kSpikeDay));
+  auto failed = run({"--log-level", "debug", "sync", "--alert"});
+  EXPECT_EQ(failed.status, 1);
+  EXPECT_NE(failed.err.find("alert channel slack"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("retrying"), std::string::npos) << "network errors are retried: " << failed.err;
+  EXPECT_EQ(failed.err.find("topsecretpath"), std::string::npos) << failed.err;
+  EXPECT_EQ(failed.out.find("topsecretpath"), std::string::npos) << failed.out;
+  auto status = run({"status"});
+  ASSERT_EQ(status.status, 0) << status.err;
+  EXPECT_NE(status.out.find("alert deliveries failing"), std::string::npos) << status.out;
+  EXPECT_EQ(status.out.find("topsecretpath"), std::string::npos) << status.out;
+  EXPECT_EQ(bt::query_scalar(dir_.path(),
+                             "SELECT count(*) FROM alert_deliveries WHERE message LIKE '%topsecretpath%'"),
+            "0");
+}
+
 TEST_F(Alerts, FailedDeliveryIsRecordedShownInStatusAndRetriedOnTheNextRun) {
   // The receiver fails the first 4 requests: one whole run (4 attempts), then succeeds.
   write("  - {type: slack, webhook_url: \"" + url("/flaky/4/T000/B000/secretpart") + "\"}\n",
