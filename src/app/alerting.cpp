@@ -105,7 +105,7 @@ std::vector<notify::AlertEvent> anomaly_events(
       e.text += " Also seen as " + common::join(also, ", ") + ".";
       e.fields.emplace_back("Also seen as", common::join(also, ", "));
     }
-    e.link_path = "/#/anomalies/" + a.id;
+    e.link_path = "/anomalies/" + a.id;
     e.data = {
         {"anomaly_id", a.id},
         {"dimension", a.dimension},
@@ -169,7 +169,7 @@ std::vector<notify::AlertEvent> budget_events(
           {"Actual", fmt::format("{} ({:.1f}%)", money(actual, currency), s.pct_used)},
           {"Forecast", fmt::format("{} ({:.1f}%)", money(s.forecast, currency), s.pct_forecast)},
           {"Threshold", fmt::format("{} at {:g}%", kind, fraction * 100)}};
-      e.link_path = "/#/budgets/" + s.name;
+      e.link_path = "/budgets/" + s.name;
       e.data = data;
       e.data["threshold"] = {{"on", kind}, {"fraction", fraction}};
       out.push_back(std::move(e));

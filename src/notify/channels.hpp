@@ -33,7 +33,7 @@ struct AlertEvent {
   std::string title;                                        // one line
   std::string text;                                         // a few plain lines
   std::vector<std::pair<std::string, std::string>> fields;  // label → value, shown as a grid
-  std::string link_path;  // appended to the channel's dashboard_url, e.g. "/#/anomalies/ID"
+  std::string link_path;  // appended to the channel's dashboard_url, e.g. "/anomalies/ID"
   nlohmann::json data = nlohmann::json::object();  // machine-readable details
 };
 

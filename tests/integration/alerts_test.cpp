@@ -100,7 +100,7 @@ TEST_F(Alerts, SlackGetsOneBlockKitMessagePerAnomalyAndNotAgainOnTheNextRun) {
   std::string id =
       json::parse(bt::run_cli({"anomalies", "--no-detect", "--format", "json"}, {}, dir_.path())
                       .out)[0]["anomaly_id"];
-  EXPECT_EQ(blocks[3]["elements"][0]["url"], "http://dash.local:8080/#/anomalies/" + id);
+  EXPECT_EQ(blocks[3]["elements"][0]["url"], "http://dash.local:8080/anomalies/" + id);
 
   auto second = run({"sync", "--alert"});
   ASSERT_EQ(second.status, 0) << second.err;

@@ -17,7 +17,7 @@ bn::AlertEvent event() {
   e.title = "Cost anomaly: ServiceName <Compute> +1,000.00 USD";
   e.text = "A & B";
   e.fields = {{"Expected", "10.00 USD"}, {"Actual", "1,010.00 USD"}};
-  e.link_path = "/#/anomalies/abc";
+  e.link_path = "/anomalies/abc";
   e.data = {{"impact", 1000}};
   return e;
 }
@@ -47,7 +47,7 @@ TEST(SlackMessage, BlockKitWithEscapedTextFieldsAndDashboardButton) {
   EXPECT_EQ(blocks[0]["text"]["type"], "plain_text");  // plain text: no escaping needed
   EXPECT_EQ(blocks[1]["text"]["text"], "A &amp; B");
   EXPECT_EQ(blocks[2]["fields"][0]["text"], "*Expected*\n10.00 USD");
-  EXPECT_EQ(blocks[3]["elements"][0]["url"], "http://127.0.0.1:8080/#/anomalies/abc");
+  EXPECT_EQ(blocks[3]["elements"][0]["url"], "http://127.0.0.1:8080/anomalies/abc");
   EXPECT_EQ(blocks[4]["type"], "context");
 }
 
@@ -67,7 +67,7 @@ TEST(WebhookPayload, DocumentedFieldsAndSignature) {
   EXPECT_EQ(body["event"], "anomaly");
   EXPECT_EQ(body["dedup_key"], "anomaly:abc");
   EXPECT_EQ(body["severity"], "high");
-  EXPECT_EQ(body["link"], "http://127.0.0.1:8080/#/anomalies/abc");
+  EXPECT_EQ(body["link"], "http://127.0.0.1:8080/anomalies/abc");
   EXPECT_EQ(body["sent_at"], "2025-01-31T08:00:00Z");
   EXPECT_EQ(body["data"]["impact"], 1000);
   EXPECT_EQ(bn::webhook_signature("key", "1700000000", "{}"),
