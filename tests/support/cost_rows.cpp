@@ -1,5 +1,7 @@
 #include "support/cost_rows.hpp"
 
+#include "analysis/days.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -10,19 +12,9 @@ namespace {
 
 using namespace std::chrono;
 
-sys_days parse(const std::string& iso) {
-  return sys_days(year_month_day(year(std::stoi(iso.substr(0, 4))),
-                                 month(std::stoul(iso.substr(5, 2))),
-                                 day(std::stoul(iso.substr(8, 2)))));
-}
-
-std::string format(sys_days d) {
-  year_month_day ymd(d);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
+// The test data speaks the same ISO days as the analysis code.
+sys_days parse(const std::string& iso) { return analysis::parse_day(iso, "test day"); }
+std::string format(sys_days d) { return analysis::iso_day(d); }
 
 std::string quoted(const std::string& s) {
   std::string out = "\"";
@@ -61,7 +53,7 @@ std::string add_days(const std::string& iso_day, int n) {
 }
 
 std::string today_utc_iso() {
-  return format(floor<days>(system_clock::now()));
+  return format(analysis::today_utc());
 }
 
 int weekday_of(const std::string& iso_day) {
@@ -86,7 +78,7 @@ std::string focus_csv(const std::vector<CostRow>& rows) {
       "ProviderName\n";
   for (const auto& r : rows) {
     std::string month = r.day.substr(0, 7) + "-01";
-    std::string next_month = format(sys_days(year_month_day(parse(month)) + months(1)));
+    std::string next_month = format(analysis::add_months(parse(month), 1));
     std::string end = r.end_day.empty() ? add_days(r.day, 1) : r.end_day;
     out += month + "T00:00:00Z," + next_month + "T00:00:00Z," + r.day + "T00:00:00Z," + end +
            "T00:00:00Z," + r.cost + "," + r.cost + "," + r.service + "," + r.account + "," +
