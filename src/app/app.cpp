@@ -215,6 +215,8 @@ std::shared_ptr<DataDirLock> lock_data_dir(const fs::path& data_dir) {
 
 }  // namespace
 
+std::shared_ptr<void> hold_data_dir(const config::Config& config) { return lock_data_dir(config.data_dir); }
+
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access) {
   fs::path file = warehouse_file(config);
   // A running `serve` holds the file only while it answers requests; wait for it.
@@ -282,6 +284,7 @@ int run(int argc, char** argv) {
   add_anomalies_command(app, globals, action);
   add_budgets_command(app, globals, action);
   add_alerts_command(app, globals, action);
+  add_run_command(app, globals, action);
 
   try {
     app.parse(argc, argv);

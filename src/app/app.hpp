@@ -33,6 +33,10 @@ enum class Access { ReadWrite, ReadOnly };
 // with a clear message when nothing has been synced yet.
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access = Access::ReadWrite);
 std::filesystem::path warehouse_file(const config::Config& config);
+// Takes the data directory's writer lock (as opening the warehouse for writing does) and holds
+// it while the returned handle lives; throws InputError naming the holder's pid when another
+// process has it.
+std::shared_ptr<void> hold_data_dir(const config::Config& config);
 
 // Syncs the selected sources, printing one line per billing period; false when any failed.
 bool sync_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
@@ -40,8 +44,6 @@ bool sync_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
 std::vector<const config::SourceConfig*> all_sources(const config::Config& cfg);
 // Which allocation dimensions the daily rollup keeps (from the config's allocation section).
 model::RollupOptions rollup_options(const config::Config& cfg);
-// The configured sources' names and types, for the freshness query (status, serve).
-std::vector<warehouse::ConfiguredSource> configured_sources(const config::Config& cfg);
 
 // After a sync: loads the business metrics (when `with_metrics`), then brings allocation and
 // unit costs up to date, printing one line per step; false when any step failed.
@@ -67,6 +69,7 @@ int serve_dashboard(const config::Config& cfg, const std::optional<std::string>&
 void add_anomalies_command(CLI::App& app, Globals& globals, Action& action);
 void add_budgets_command(CLI::App& app, Globals& globals, Action& action);
 void add_alerts_command(CLI::App& app, Globals& globals, Action& action);
+void add_run_command(CLI::App& app, Globals& globals, Action& action);
 
 // Runs the program as `billingfoot ARGS…`; returns the exit status (0, 1 or 2).
 int run(int argc, char** argv);

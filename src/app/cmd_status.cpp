@@ -6,12 +6,6 @@
 
 namespace billingfoot::app {
 
-std::vector<warehouse::ConfiguredSource> configured_sources(const config::Config& cfg) {
-  std::vector<warehouse::ConfiguredSource> out;
-  for (const auto& s : cfg.sources) out.push_back({s.name, s.type});
-  return out;
-}
-
 namespace {
 
 // Alert deliveries whose last attempt failed (retried by the next `sync --alert`).
@@ -36,11 +30,11 @@ int run_status(const Globals& globals, const std::string& format_text) {
   if (!std::filesystem::exists(warehouse_file(cfg))) {
     auto db = warehouse::Database::open(":memory:");
     auto con = db.connect();
-    render(std::cout, warehouse::source_status(con, configured_sources(cfg)), format, style);
+    render(std::cout, warehouse::source_status(con, sources::configured_sources(cfg)), format, style);
     return 0;
   }
   auto wh = open_warehouse(cfg, Access::ReadOnly);
-  render(std::cout, warehouse::source_status(wh.connection(), configured_sources(cfg)), format,
+  render(std::cout, warehouse::source_status(wh.connection(), sources::configured_sources(cfg)), format,
          style);
   if (format == Format::Table) print_failed_alerts(wh.connection());
   return 0;

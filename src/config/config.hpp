@@ -4,6 +4,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +57,26 @@ struct Config {
 
   std::filesystem::path resolve_path(const std::string& path) const;
   const SourceConfig* find_source(const std::string& name) const;
+};
+
+// A configuration readers share while it may be replaced (`billingfoot run` reloads the file
+// on SIGHUP); each reader keeps the snapshot it got for as long as it needs it.
+class SharedConfig {
+ public:
+  explicit SharedConfig(Config config) : current_(std::make_shared<const Config>(std::move(config))) {}
+  std::shared_ptr<const Config> get() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+  }
+  void set(Config config) {
+    auto next = std::make_shared<const Config>(std::move(config));
+    std::lock_guard lock(mutex_);
+    current_ = std::move(next);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Config> current_;
 };
 
 // Reads and validates the file. Throws UsageError with file:line context.

@@ -21,6 +21,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// BILLINGFOOT_HTTP_TIMEOUT_SECONDS caps every request's time limits (operators with a strict
+// run budget; the failure drills use it to make a hanging endpoint fail fast).
+std::chrono::seconds capped_timeout(std::chrono::seconds timeout) {
+  static const long cap = [] {
+    const char* env = std::getenv("BILLINGFOOT_HTTP_TIMEOUT_SECONDS");
+    return env ? std::atol(env) : 0L;
+  }();
+  return cap > 0 ? std::min(timeout, std::chrono::seconds(cap)) : timeout;
+}
+
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -135,8 +145,9 @@ Response perform(const Request& request, BodySink& body) {
   curl_easy_setopt(h.curl, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(h.curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h.curl, CURLOPT_HEADERDATA, &headers);
-  curl_easy_setopt(h.curl, CURLOPT_TIMEOUT, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(h.curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(h.curl, CURLOPT_TIMEOUT, static_cast<long>(capped_timeout(request.timeout).count()));
+  curl_easy_setopt(h.curl, CURLOPT_CONNECTTIMEOUT,
+                   static_cast<long>(capped_timeout(request.connect_timeout).count()));
   curl_easy_setopt(h.curl, CURLOPT_ACCEPT_ENCODING, "");  // any encoding libcurl can decode
   curl_easy_setopt(h.curl, CURLOPT_USERAGENT, "billingfoot/" BILLINGFOOT_VERSION);
   // Redirects are not followed: S3 signals a wrong region with one, and a signed request must

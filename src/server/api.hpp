@@ -48,7 +48,7 @@ class Params {
 
 class Api {
  public:
-  Api(const config::Config& config, const ServerSettings& settings, WarehouseLease& lease);
+  Api(const config::SharedConfig& config, const ServerSettings& settings, WarehouseLease& lease);
 
   Payload meta(const Params& params);
   Payload costs(const Params& params);
@@ -73,7 +73,7 @@ class Api {
   // (group_by, filters and `also_needs`).
   warehouse::CostQuery cost_query_from(warehouse::Connection& con, const Params& params,
                                        const std::vector<std::string>& also_needs = {});
-  const config::Config& config_;
+  const config::SharedConfig& config_;
   const ServerSettings& settings_;
   WarehouseLease& lease_;
 };

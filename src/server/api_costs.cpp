@@ -96,7 +96,7 @@ const std::vector<std::string>& Api::cost_parameters() {
   return params;
 }
 
-Api::Api(const config::Config& config, const ServerSettings& settings, WarehouseLease& lease)
+Api::Api(const config::SharedConfig& config, const ServerSettings& settings, WarehouseLease& lease)
     : config_(config), settings_(settings), lease_(lease) {}
 
 CostQuery Api::cost_query_from(Connection& con, const Params& params,
@@ -253,7 +253,7 @@ Payload Api::costs(const Params& params) {
   CostQuery q = cost_query_from(con, params);
   split_currencies(con, q);
   warehouse::CostBreakdown b = warehouse::query_costs(con, q);
-  JsonObject o = query_description(q, config_.currency);
+  JsonObject o = query_description(q, config_.get()->currency);
   o.raw("columns", columns_json(b.rows))
       .raw("rows", rows_json(b.rows))
       .raw("total",
@@ -282,7 +282,7 @@ Payload Api::movers(const Params& params) {
   JsonObject o;
   o.add("dimension", dimension)
       .add("cost", q.cost)
-      .add("currency", config_.currency)
+      .add("currency", config_.get()->currency)
       .add("current", {{"from", current.from}, {"to", current.to}})
       .add("previous", {{"from", previous.from}, {"to", previous.to}})
       .add("source_table", q.table)
@@ -300,7 +300,7 @@ Payload Api::overview(const Params& params) {
   model::use_rollup_when_possible(con, q);
   Calendar cal = calendar(con, q);
   JsonObject o;
-  o.add("cost", q.cost).add("currency", config_.currency).add("source_table", q.table);
+  o.add("cost", q.cost).add("currency", config_.get()->currency).add("source_table", q.table);
   if (cal.empty) {
     o.add("empty", true);
     return {o.str(), std::nullopt, "overview"};
@@ -390,14 +390,14 @@ Payload Api::meta(const Params&) {
   for (size_t i = 0; i < tags.row_count(); ++i) tag_keys.push_back("tag:" + tags.text(i, 0));
   JsonObject o;
   o.add("version", BILLINGFOOT_VERSION)
-      .add("currency", config_.currency)
+      .add("currency", config_.get()->currency)
       .add("first_day", cal.empty ? nlohmann::json() : nlohmann::json(cal.first_day))
       .add("as_of", cal.empty ? nlohmann::json() : nlohmann::json(cal.as_of))
       .add("rollup", rollup)
       .add("dimensions", dimensions)
       .add("rollup_dimensions", fast)
       .add("tag_keys", tag_keys)
-      .add("features", {{"unit_costs", has("unit_costs") && !config_.model.unit_costs.empty()},
+      .add("features", {{"unit_costs", has("unit_costs") && !config_.get()->model.unit_costs.empty()},
                         {"anomalies", has("anomalies")},
                         {"budgets", has("budget_status")},
                         {"allocation", has("cost_allocated")}})

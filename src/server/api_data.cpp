@@ -11,6 +11,7 @@
 #include "server/dashboards.hpp"
 #include "server/json_text.hpp"
 #include "server/metrics.hpp"
+#include "sources/source.hpp"
 #include "warehouse/read_only_query.hpp"
 #include "warehouse/source_status.hpp"
 
@@ -23,12 +24,6 @@ using warehouse::CostQuery;
 using warehouse::Result;
 
 namespace {
-
-std::vector<warehouse::ConfiguredSource> configured(const config::Config& cfg) {
-  std::vector<warehouse::ConfiguredSource> out;
-  for (const auto& s : cfg.sources) out.push_back({s.name, s.type});
-  return out;
-}
 
 bool has_table(Connection& con, const std::string& table) {
   auto q = con.prepare("SELECT count(*) FROM information_schema.tables WHERE table_name = ?");
@@ -45,7 +40,7 @@ Payload table_payload(Result result, const std::string& name, JsonObject o = {})
 Payload Api::sources(const Params&) {
   auto use = lease_.acquire();
   auto& con = use.connection();
-  Result status = warehouse::source_status(con, configured(config_));
+  Result status = warehouse::source_status(con, sources::configured_sources(*config_.get()));
   // Per source and billing period: what is held, and how its latest load went.
   CostQuery q;
   bool rollup = model::use_rollup_when_possible(con, q);
@@ -68,8 +63,15 @@ Payload Api::sources(const Params&) {
           "held h "
           "USING (source, billing_period) ORDER BY source, billing_period DESC",
       "listing billing periods");
+  // The latest runs (scheduled by `billingfoot run`, or `sync`), newest first.
+  Result runs = con.query(
+      "SELECT source, started_at, finished_at, status, partitions_loaded, partitions_unchanged, "
+      "partitions_failed, rows, message FROM runs ORDER BY finished_at DESC LIMIT 100",
+      "listing runs");
   JsonObject o;
-  o.add("currency", config_.currency).raw("periods", rows_json(periods));
+  o.add("currency", config_.get()->currency)
+      .raw("periods", rows_json(periods))
+      .raw("runs", rows_json(runs));
   return table_payload(std::move(status), "sources", std::move(o));
 }
 
@@ -93,14 +95,14 @@ Payload Api::derived_table(const std::string& table, const Params&) {
   auto& con = use.connection();
   JsonObject o;
   // unit_costs exists in every warehouse; it means something only when unit costs are configured.
-  bool configured = table != "unit_costs" || !config_.model.unit_costs.empty();
+  bool configured = table != "unit_costs" || !config_.get()->model.unit_costs.empty();
   if (!configured || !has_table(con, table)) {
     o.add("available", false)
         .add("message", configured ? table + " has not been computed yet"
-                                   : "no unit_costs configured in " + config_.file.string());
+                                   : "no unit_costs configured in " + config_.get()->file.string());
     return table_payload(Result(), table, std::move(o));
   }
-  o.add("available", true).add("currency", config_.currency);
+  o.add("available", true).add("currency", config_.get()->currency);
   Result r = con.query("SELECT * FROM " + quote_ident(table) + " ORDER BY ALL LIMIT 100000",
                        "reading " + table);
   return table_payload(std::move(r), table, std::move(o));
@@ -226,7 +228,7 @@ Payload Api::panel(const std::string& id, size_t index, const Params&) {
     throw UsageError(d.file + ": panel '" + p.title + "': " + e.engine_message());
   }
   JsonObject o;
-  o.add("title", p.title).add("truncated", r.truncated).add("currency", config_.currency);
+  o.add("title", p.title).add("truncated", r.truncated).add("currency", config_.get()->currency);
   return table_payload(std::move(r.result), id + "-panel-" + std::to_string(index), std::move(o));
 }
 

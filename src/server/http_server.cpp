@@ -118,7 +118,8 @@ const char* kNotBuilt =
     "<code>BILLINGFOOT_WEB_DIR</code> at a built copy.</p><p>The API works: <a "
     "href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p>";
 
-void add_routes(httplib::Server& svr, Api& api, Metrics& metrics, const ServerSettings& settings) {
+void add_routes(httplib::Server& svr, Api& api, Metrics& metrics, const ServerSettings& settings,
+                const std::function<std::string()>& extra_metrics) {
   using P = std::vector<std::string>;
   auto get = [&](const std::string& pattern, const std::string& route, P known,
                  std::function<Payload(const Request&, const Params&)> fn) {
@@ -133,7 +134,8 @@ void add_routes(httplib::Server& svr, Api& api, Metrics& metrics, const ServerSe
   });
   svr.Get("/metrics", [&](const Request&, Response& res) {
     t_route = "/metrics";
-    res.set_content(metrics.render() + api.warehouse_metrics(),
+    res.set_content(metrics.render() + (extra_metrics ? extra_metrics() : std::string()) +
+                        api.warehouse_metrics(),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
   svr.Get("/api/v1/openapi.json", [](const Request&, Response& res) {
@@ -202,7 +204,90 @@ void add_routes(httplib::Server& svr, Api& api, Metrics& metrics, const ServerSe
 
 }  // namespace
 
-int serve(const config::Config& config, const ServerSettings& settings) {
+struct BackgroundServer::Impl {
+  Impl(const config::SharedConfig& config, const ServerSettings& settings, WarehouseLease& lease,
+       std::function<std::string()> extra_metrics)
+      : settings(settings), extra_metrics(std::move(extra_metrics)), api(config, this->settings, lease) {}
+
+  ServerSettings settings;
+  std::function<std::string()> extra_metrics;
+  Metrics metrics;
+  Api api;
+  httplib::Server svr;
+  std::thread listener;
+  std::atomic<bool> stopped = false;
+  bool failed = false;
+  ListenAddress address;
+};
+
+BackgroundServer::BackgroundServer(const config::SharedConfig& config, const ServerSettings& settings,
+                                   WarehouseLease& lease, const std::string& program,
+                                   std::function<std::string()> extra_metrics)
+    : impl_(std::make_unique<Impl>(config, settings, lease, std::move(extra_metrics))) {
+  Impl& s = *impl_;
+  s.svr.set_payload_max_length(1 << 20);
+  s.svr.set_pre_routing_handler([&s](const Request& req, Response& res) {
+    t_started = std::chrono::steady_clock::now();
+    t_route = "other";
+    bool protected_path = (req.path.rfind("/api/", 0) == 0 && req.path != "/api/v1/openapi.json") ||
+                          req.path == "/metrics";
+    if (s.settings.token.empty() || !protected_path)
+      return httplib::Server::HandlerResponse::Unhandled;
+    if (token_matches(req.get_header_value("Authorization"), s.settings.token)) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    t_route = "unauthorized";
+    res.set_header("WWW-Authenticate", "Bearer realm=\"billingfoot\"");
+    reply_error(res, 401,
+                "authentication required: send the header Authorization: Bearer <server.token>");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  s.svr.set_logger([&s](const Request& req, const Response& res) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_started).count();
+    s.metrics.observe(t_route, req.method, res.status, seconds);
+    // The request line only: headers (Authorization) are never logged.
+    std::string line = utc_timestamp() + " " + req.remote_addr + " " + req.method + " " +
+                       req.target + " " + std::to_string(res.status) + " " +
+                       std::to_string(res.body.size()) + "B " +
+                       std::to_string(static_cast<int64_t>(seconds * 1000 + 0.5)) + "ms\n";
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+  });
+  add_routes(s.svr, s.api, s.metrics, s.settings, s.extra_metrics);
+
+  int port = s.settings.listen.port;
+  bool bound = port == 0 ? (port = s.svr.bind_to_any_port(s.settings.listen.host)) > 0
+                         : s.svr.bind_to_port(s.settings.listen.host, port);
+  if (!bound) {
+    throw InputError("cannot listen on " + s.settings.listen.text() +
+                     ": the address is in use or not available");
+  }
+  s.address = s.settings.listen;
+  s.address.port = port;
+  const config::Config& cfg = *config.get();
+  std::printf("%s: listening on http://%s/ (warehouse %s, dashboards %s%s)\n", program.c_str(),
+              s.address.text().c_str(), (cfg.data_dir / "billingfoot.duckdb").string().c_str(),
+              s.settings.dashboards_dir.string().c_str(),
+              s.settings.token.empty() ? "" : ", bearer token required");
+  if (s.settings.web_dir.empty())
+    std::printf("note: the web dashboard is not built (run make); serving the API only\n");
+  std::fflush(stdout);
+  s.listener = std::thread([&s] {
+    s.failed = !s.svr.listen_after_bind();
+    s.stopped = true;
+  });
+}
+
+BackgroundServer::~BackgroundServer() {
+  impl_->svr.stop();  // in-flight requests complete; no new ones are accepted
+  impl_->listener.join();
+}
+
+bool BackgroundServer::running() const { return !impl_->stopped; }
+std::string BackgroundServer::url() const { return "http://" + impl_->address.text() + "/"; }
+
+void install_stop_handlers() {
   // A handler, not sigwait: threads started before serve (DuckDB's, in `demo`) would otherwise
   // take the signal with its default action and kill the process mid-request.
   g_stop_requested = 0;
@@ -212,71 +297,22 @@ int serve(const config::Config& config, const ServerSettings& settings) {
   sigaction(SIGTERM, &stop_action, nullptr);
   sigaction(SIGINT, &stop_action, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that went away must not end the server
+}
 
+int serve(const config::Config& config, const ServerSettings& settings) {
+  install_stop_handlers();
+  config::SharedConfig shared(config);
   WarehouseLease lease(config.data_dir / "billingfoot.duckdb", settings.idle_close,
                        std::chrono::seconds(3));
-  Metrics metrics;
-  Api api(config, settings, lease);
-  httplib::Server svr;
-  svr.set_payload_max_length(1 << 20);
-  svr.set_pre_routing_handler([&](const Request& req, Response& res) {
-    t_started = std::chrono::steady_clock::now();
-    t_route = "other";
-    bool protected_path = (req.path.rfind("/api/", 0) == 0 && req.path != "/api/v1/openapi.json") ||
-                          req.path == "/metrics";
-    if (settings.token.empty() || !protected_path)
-      return httplib::Server::HandlerResponse::Unhandled;
-    if (token_matches(req.get_header_value("Authorization"), settings.token)) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    t_route = "unauthorized";
-    res.set_header("WWW-Authenticate", "Bearer realm=\"billingfoot\"");
-    reply_error(res, 401,
-                "authentication required: send the header Authorization: Bearer <server.token>");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  svr.set_logger([&](const Request& req, const Response& res) {
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_started).count();
-    metrics.observe(t_route, req.method, res.status, seconds);
-    // The request line only: headers (Authorization) are never logged.
-    std::string line = utc_timestamp() + " " + req.remote_addr + " " + req.method + " " +
-                       req.target + " " + std::to_string(res.status) + " " +
-                       std::to_string(res.body.size()) + "B " +
-                       std::to_string(static_cast<int64_t>(seconds * 1000 + 0.5)) + "ms\n";
-    std::fwrite(line.data(), 1, line.size(), stdout);
-    std::fflush(stdout);
-  });
-  add_routes(svr, api, metrics, settings);
-
-  int port = settings.listen.port;
-  bool bound = port == 0 ? (port = svr.bind_to_any_port(settings.listen.host)) > 0
-                         : svr.bind_to_port(settings.listen.host, port);
-  if (!bound) {
-    throw InputError("cannot listen on " + settings.listen.text() +
-                     ": the address is in use or not available");
+  bool failed = false;
+  {
+    BackgroundServer server(shared, settings, lease, "billingfoot serve");
+    while (server.running() && !g_stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    failed = !server.running() && !g_stop_requested;
   }
-  ListenAddress actual = settings.listen;
-  actual.port = port;
-  std::printf("billingfoot serve: listening on http://%s/ (warehouse %s, dashboards %s%s)\n",
-              actual.text().c_str(), (config.data_dir / "billingfoot.duckdb").string().c_str(),
-              settings.dashboards_dir.string().c_str(),
-              settings.token.empty() ? "" : ", bearer token required");
-  if (settings.web_dir.empty())
-    std::printf("note: the web dashboard is not built (run make); serving the API only\n");
-  std::fflush(stdout);
-
-  std::atomic<bool> finished = false;
-  std::thread stopper([&] {
-    while (!finished && !g_stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (g_stop_requested) svr.stop();  // in-flight requests complete; no new ones are accepted
-  });
-  bool ok = svr.listen_after_bind();
-  finished = true;
-  stopper.join();
   std::printf("billingfoot serve: stopped\n");
   std::fflush(stdout);
-  return ok ? 0 : 1;
+  return failed ? 1 : 0;
 }
 
 }  // namespace billingfoot::server

@@ -34,6 +34,9 @@ void WarehouseLease::Use::Release::operator()(WarehouseLease* lease) const {
 
 WarehouseLease::Use WarehouseLease::acquire() {
   std::unique_lock lock(mutex_);
+  if (writer_ && !changed_.wait_for(lock, lock_wait_, [this] { return !writer_ || stopping_; })) {
+    throw warehouse::WarehouseLocked("reading " + file_.string(), "a sync of this process is writing it");
+  }
   if (!database_) {
     if (!std::filesystem::exists(file_)) {
       throw InputError("no warehouse at " + file_.string() + " yet: run `billingfoot sync` first");
@@ -57,6 +60,28 @@ void WarehouseLease::release() {
     last_release_ = std::chrono::steady_clock::now();
   }
   changed_.notify_all();
+}
+
+WarehouseLease::Exclusive::~Exclusive() = default;
+
+void WarehouseLease::Exclusive::End::operator()(WarehouseLease* lease) const {
+  {
+    std::lock_guard lock(lease->mutex_);
+    lease->writer_ = false;
+  }
+  lease->changed_.notify_all();
+}
+
+WarehouseLease::Exclusive WarehouseLease::exclusive() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return !writer_; });
+  writer_ = true;  // from here on no new request takes the file
+  changed_.wait(lock, [this] { return in_use_ == 0; });
+  if (database_) {
+    database_.reset();
+    spdlog::debug("closed {} for a sync", file_.string());
+  }
+  return Exclusive(this);
 }
 
 bool WarehouseLease::is_open() {

@@ -46,6 +46,25 @@ class WarehouseLease {
   Use acquire();
   bool is_open();
 
+  // A writer in this process (`billingfoot run`): while an Exclusive lives, the read-only
+  // handle is closed and requests wait up to lock_wait, then get WarehouseLocked ("busy").
+  // DuckDB's file lock does not separate two handles of one process, so this does.
+  class Exclusive {
+   public:
+    Exclusive(Exclusive&&) noexcept = default;
+    ~Exclusive();
+
+   private:
+    friend class WarehouseLease;
+    explicit Exclusive(WarehouseLease* lease) : lease_(lease) {}
+    struct End {
+      void operator()(WarehouseLease* lease) const;
+    };
+    std::unique_ptr<WarehouseLease, End> lease_;
+  };
+  // Waits until no request uses the file, then closes it.
+  Exclusive exclusive();
+
  private:
   void release();
   void close_when_idle();
@@ -56,6 +75,7 @@ class WarehouseLease {
   std::condition_variable changed_;
   std::optional<warehouse::Database> database_;
   int in_use_ = 0;
+  bool writer_ = false;
   std::chrono::steady_clock::time_point last_release_;
   bool stopping_ = false;
   std::thread closer_;

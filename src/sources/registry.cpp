@@ -1,3 +1,4 @@
+#include "common/cron.hpp"
 #include "common/errors.hpp"
 #include "common/strings.hpp"
 #include "sources/aws/aws_source.hpp"
@@ -10,10 +11,13 @@ namespace billingfoot::sources {
 
 const std::vector<SourceType>& source_types() {
   static const std::vector<SourceType> types = {
-      {"focus", focus::kConfigKeys, focus::create},
-      {"aws_data_exports", aws::kConfigKeys, aws::create},
-      {"gcp_billing_export", gcp::kConfigKeys, gcp::create},
-      {"datadog_usage", datadog::kConfigKeys, datadog::create},
+      // Default schedules follow how often each provider updates its data: FOCUS files from
+      // Azure / OCI / SaaS vendors about daily, AWS up to three deliveries a day, the BigQuery
+      // export several times an hour, Datadog's usage once a day (with hourly detail).
+      {"focus", focus::kConfigKeys, focus::create, "0 */8 * * *"},
+      {"aws_data_exports", aws::kConfigKeys, aws::create, "0 */8 * * *"},
+      {"gcp_billing_export", gcp::kConfigKeys, gcp::create, "0 * * * *"},
+      {"datadog_usage", datadog::kConfigKeys, datadog::create, "0 6 * * *"},
   };
   return types;
 }
@@ -46,7 +50,31 @@ void validate_source_configs(const config::Config& config) {
         throw UsageError(o.describe() + ": unknown key for a source of type " + src.type);
       }
     }
+    if (src.schedule) {
+      try {
+        common::CronSchedule::parse(*src.schedule);
+      } catch (const common::CronError& e) {
+        throw UsageError(src.origin_of("schedule").describe() + ": " + e.what());
+      }
+    }
   }
+}
+
+common::CronSchedule schedule_of(const config::SourceConfig& source) {
+  if (source.schedule) return common::CronSchedule::parse(*source.schedule);
+  const SourceType* type = find_source_type(source.type);
+  return common::CronSchedule::parse(type ? std::string(type->default_schedule) : "0 */8 * * *");
+}
+
+std::vector<warehouse::ConfiguredSource> configured_sources(const config::Config& config) {
+  std::vector<warehouse::ConfiguredSource> out;
+  auto now = std::chrono::system_clock::now();
+  for (const auto& s : config.sources) {
+    common::CronSchedule schedule = schedule_of(s);
+    auto window = std::max<int64_t>(3600, 2 * schedule.longest_gap(now).count());
+    out.push_back({s.name, s.type, schedule.text(), window});
+  }
+  return out;
 }
 
 std::unique_ptr<Source> create_source(const config::Config& config, const config::SourceConfig& source) {

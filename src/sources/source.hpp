@@ -8,7 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/cron.hpp"
 #include "config/config.hpp"
+#include "warehouse/source_status.hpp"
 #include "warehouse/warehouse.hpp"
 
 namespace billingfoot::sources {
@@ -54,12 +56,18 @@ struct SourceType {
   std::string_view name;
   std::vector<std::string_view> keys;  // keys allowed besides name, type, location, schedule
   std::unique_ptr<Source> (*create)(const config::Config& config, const config::SourceConfig& source);
+  std::string_view default_schedule;  // cron, used by `billingfoot run` when `schedule:` is absent
 };
 
 const std::vector<SourceType>& source_types();
 const SourceType* find_source_type(std::string_view name);
 // Checks every source's type and keys; throws UsageError naming file, line and key.
 void validate_source_configs(const config::Config& config);
+// The source's `schedule:`, else its type's default (validate_source_configs checked it).
+common::CronSchedule schedule_of(const config::SourceConfig& source);
+// The configured sources for the freshness view (status, API): each with its schedule and the
+// window after which it counts as stale (twice the schedule's longest gap, at least an hour).
+std::vector<warehouse::ConfiguredSource> configured_sources(const config::Config& config);
 std::unique_ptr<Source> create_source(const config::Config& config, const config::SourceConfig& source);
 
 // Creates and syncs one configured source; a failure of the whole source (no files, bad

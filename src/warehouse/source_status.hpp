@@ -11,11 +11,15 @@ namespace billingfoot::warehouse {
 struct ConfiguredSource {
   std::string name;
   std::string type;
+  std::string schedule;           // cron text, as `billingfoot run` uses it
+  int64_t stale_after_seconds = 0;  // 0 = never stale
 };
 
 // One row per configured source, in configuration order. Columns: source, type, state
-// ('ok' | 'failing' | 'never synced'), last_success, freshness, periods, period_range, rows,
-// billed_cost, last_error. `connection` may be an empty in-memory database (nothing synced).
+// ('ok' | 'stale' | 'failing' | 'never synced'), last_success, freshness, periods, period_range,
+// rows, billed_cost, last_error, schedule, last_run, last_run_status. 'stale': the last
+// successful sync is older than stale_after_seconds. `connection` may be an empty in-memory
+// database (nothing synced).
 Result source_status(Connection& connection, const std::vector<ConfiguredSource>& sources);
 
 }  // namespace billingfoot::warehouse

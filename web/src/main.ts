@@ -195,12 +195,17 @@ async function unitEconomics(page: HTMLElement) {
 async function sources(page: HTMLElement) {
   const s = await get("sources");
   const periods = s.periods as Row[];
+  const runs = s.runs as Row[];
+  const stateClass = (state: unknown) => (state === "ok" ? "ok" : state === "stale" ? "stale" : "failing");
   page.innerHTML = `<h1>Sources</h1><div class="grid">${s.rows.map((r) => card(String(r.source), `
-      <div><span class="status-${r.state === "ok" ? "ok" : "failing"}" data-testid="source-state">${esc(r.state)}</span> <span class="sub">${esc(r.type)} · last sync ${esc(r.freshness ?? "never")}</span></div>
+      <div><span class="status-${stateClass(r.state)}" data-testid="source-state">${esc(r.state)}</span> <span class="sub">${esc(r.type)} · last sync ${esc(r.freshness ?? "never")} · schedule <code>${esc(r.schedule ?? "")}</code></span></div>
       <div class="big">${money(r.billed_cost)}</div><div class="sub">${format(r.rows, "number")} rows · ${r.periods} billing periods (${esc(r.period_range ?? "none")})</div>
       ${r.last_error ? `<div class="error">${esc(r.last_error)}</div>` : ""}
       ${table({ columns: [{ name: "billing_period", type: "text" }, { name: "rows", type: "integer" }, { name: "billed_cost", type: "decimal" }, { name: "last_status", type: "text" }, { name: "last_loaded", type: "text" }],
-        rows: periods.filter((p) => p.source === r.source) })}`, "half")).join("")}</div>`;
+        rows: periods.filter((p) => p.source === r.source) })}`, "half")).join("")}
+    ${card("Recent runs", table({ columns: [{ name: "source", type: "text" }, { name: "finished_at", type: "text" }, { name: "status", type: "text" },
+      { name: "partitions_loaded", type: "integer" }, { name: "partitions_unchanged", type: "integer" }, { name: "partitions_failed", type: "integer" },
+      { name: "rows", type: "integer" }, { name: "message", type: "text" }], rows: runs.slice(0, 20) }, undefined, "runs"), "full")}</div>`;
 }
 
 // --- Dashboards as code -------------------------------------------------------------------------
