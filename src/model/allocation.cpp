@@ -28,6 +28,7 @@ const std::vector<std::string>& split_columns() {
 namespace {
 
 constexpr const char* kOne = "10000000000";  // 1 in units of 1e-10
+constexpr const char* kBigintSafe = "4000000000000000000";  // well inside BIGINT
 
 // SQL turning an integer count of 1e-10 units (HUGEINT) back into DECIMAL(38,10), exactly: the
 // count becomes DECIMAL(38,0) and is multiplied by 1e-10, a decimal multiplication that only
@@ -116,31 +117,35 @@ std::string weights_sql(warehouse::Connection& con, const config::SharedCost& s,
 
 // The split rows of one shared-cost rule (see allocation_split.sql), with helper columns:
 // __target, __weight, __detail, __allocated_tag, and per split column i the unit it was divided
-// in (__unit<i>: 1e-8 for whole cents, else 1 — both in units of 1e-10), its sign (__sign<i>)
+// in (__unit<i>: 1e8 for whole cents, else 1 — both in units of 1e-10), its sign (__sign<i>)
 // and its part in those units (__part<i>).
 std::string split_sql(const std::string& rule) {
-  std::vector<std::string> lists, doubles, rounded, amounts, quotas, bases, keys, thresholds,
-      parts, unnests;
+  std::vector<std::string> lists, doubles, rounded, amounts, counts, quotas, bases, keys,
+      thresholds, parts, unnests;
   const auto& columns = split_columns();
   for (size_t i = 0; i < columns.size(); ++i) {
     std::string n = std::to_string(i);
     std::string col = quote_ident(columns[i]);
-    std::string f = "__f" + n, c = "__c" + n, e = "__e" + n, a = "__a" + n, q = "__q" + n,
+    std::string f = "__f" + n, e = "__e" + n, u = "__u" + n, a = "__a" + n, q = "__q" + n,
                 b = "__b" + n, k = "__k" + n, left = "__left" + n, kth = "__kth" + n,
                 p = "__p" + n;
     lists.push_back(", " + q + ", " + b + ", " + k + ", " + p);
     doubles.push_back("CAST(r." + col + " AS DOUBLE) AS " + f);
-    rounded.push_back("round(" + f + " * 100) AS " + c);
     rounded.push_back("round(" + f + " * " + kOne + ") AS " + e);
-    // Whole cents: counted in cents. Else in 1e-10, through DOUBLE when that is exact.
-    std::string cents = "CAST(CAST(" + c + " AS HUGEINT) AS DECIMAL(38,0)) * CAST(0.01 AS " +
-                        "DECIMAL(3,2)) = " + col;
-    amounts.push_back("CASE WHEN " + cents + " THEN 100000000 ELSE 1 END AS __unit" + n);
-    amounts.push_back("CASE WHEN " + cents + " THEN CAST(abs(" + c + ") AS HUGEINT) WHEN " +
+    // The amount in units of 1e-10, exactly: through DOUBLE when that gives it back.
+    amounts.push_back("CASE WHEN abs(" + e + ") < 4e18 AND " +
                       units_to_decimal("CAST(" + e + " AS HUGEINT)") + " = " + col +
-                      " THEN CAST(abs(" + e + ") AS HUGEINT) ELSE abs(CAST(" + col + " * " +
-                      kOne + " AS HUGEINT)) END AS " + a);
+                      " THEN CAST(" + e + " AS HUGEINT) ELSE CAST(" + col + " * " + kOne +
+                      " AS HUGEINT) END AS " + u);
     amounts.push_back("sign(" + f + ") AS __sign" + n);
+    // Counted in cents when it is a whole number of cents; BIGINT arithmetic when it fits.
+    std::string small = "abs(" + u + ") < " + kBigintSafe;
+    std::string unit = "CASE WHEN (CASE WHEN " + small + " THEN CAST(" + u +
+                       " AS BIGINT) % 100000000 ELSE " + u +
+                       " % 100000000 END) = 0 THEN 100000000 ELSE 1 END";
+    counts.push_back(unit + " AS __unit" + n);
+    counts.push_back("CASE WHEN " + small + " THEN CAST(abs(CAST(" + u + " AS BIGINT)) // " + unit +
+                     " AS HUGEINT) ELSE abs(" + u + ") // " + unit + " END AS " + a);
     // floor(units × weight / total): estimated, then corrected by one where the estimate is off.
     std::string estimate = "CAST(" + a + " AS DOUBLE) * CAST(__w AS DOUBLE) / CAST(__total AS DOUBLE)";
     quotas.push_back("CASE WHEN " + a + " IS NOT NULL THEN list_transform(__weights, lambda __w: " +
@@ -166,9 +171,10 @@ std::string split_sql(const std::string& rule) {
   return common::render_template(common::embedded_resource("model/allocation_split.sql"),
                                  {{"rule", quote_literal(rule)},
                                   {"list_columns", join(lists, "")},
-                                  {"double_columns", join(doubles, at(23))},
-                                  {"rounded_columns", join(rounded, at(21))},
-                                  {"amount_columns", join(amounts, at(19))},
+                                  {"double_columns", join(doubles, at(25))},
+                                  {"rounded_columns", join(rounded, at(23))},
+                                  {"amount_columns", join(amounts, at(21))},
+                                  {"count_columns", join(counts, at(19))},
                                   {"quota_columns", join(quotas, at(17))},
                                   {"base_columns", join(bases, at(15))},
                                   {"key_columns", join(keys, at(13))},
@@ -292,7 +298,7 @@ AllocationSummary allocate(warehouse::Connection& con, const config::AllocationC
     for (size_t i = 0; i < split_columns().size(); ++i) {
       std::string n = std::to_string(i);
       std::string c = quote_ident(split_columns()[i]);
-      for (std::string h : {"__f", "__c", "__e", "__unit", "__a", "__sign", "__left", "__kth",
+      for (std::string h : {"__f", "__e", "__u", "__unit", "__a", "__sign", "__left", "__kth",
                             "__part"})
         replaced.push_back(h + n);
       replaced.push_back(c);

@@ -15,10 +15,11 @@
 -- most the key of rank `left` — the left-th smallest key. Columns that are NULL stay NULL.
 --
 -- Speed without giving up exactness: DuckDB divides a HUGEINT by a 64-bit divisor bit by bit,
--- so amounts are counted through DOUBLE and checked exactly (a count whose DECIMAL is not the
--- amount falls back to the exact cast), and each floor(units × weight / total) is estimated in
--- DOUBLE (off by at most one below 1e15) and corrected with exact HUGEINT products; larger
--- quotients are divided exactly.
+-- so an amount's count of 1e-10 is taken through DOUBLE and checked exactly (a count whose
+-- DECIMAL is not the amount falls back to the exact cast), whole cents are found with BIGINT
+-- arithmetic when the count fits, and each floor(units × weight / total) is estimated in DOUBLE
+-- (off by at most one below 1e15) and corrected with exact HUGEINT products; larger quotients
+-- are divided exactly.
 SELECT * EXCLUDE (__targets, __weights, __details, __allocated_tags{{list_columns}}),
        unnest(__targets) AS __target,
        unnest(__weights) AS __weight,
@@ -42,19 +43,24 @@ FROM (
                  {{quota_columns}}
           FROM (
             SELECT *,
-                   {{amount_columns}}
+                   {{count_columns}}
             FROM (
               SELECT *,
-                     {{rounded_columns}}
+                     {{amount_columns}}
               FROM (
-                SELECT r.*, t.targets AS __targets, t.weights AS __weights,
-                       t.total_weight AS __total, t.details AS __details,
-                       t.allocated_tags AS __allocated_tags,
-                       {{double_columns}}
-                FROM __alloc_rows r
-                JOIN __alloc_targets t
-                  ON t.rule = r.x_SharedCost AND t.period = date_trunc('month', r.ChargePeriodStart)
-                WHERE r.x_SharedCost = {{rule}} AND t.rule = {{rule}}
+                SELECT *,
+                       {{rounded_columns}}
+                FROM (
+                  SELECT r.*, t.targets AS __targets, t.weights AS __weights,
+                         t.total_weight AS __total, t.details AS __details,
+                         t.allocated_tags AS __allocated_tags,
+                         {{double_columns}}
+                  FROM __alloc_rows r
+                  JOIN __alloc_targets t
+                    ON t.rule = r.x_SharedCost
+                   AND t.period = date_trunc('month', r.ChargePeriodStart)
+                  WHERE r.x_SharedCost = {{rule}} AND t.rule = {{rule}}
+                )
               )
             )
           )
