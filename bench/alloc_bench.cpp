@@ -2,7 +2,10 @@
 // by 50 rules (3 dimensions, 45 rules, 5 shared-cost splits) through model::allocate — the
 // same set-based SQL `sync` runs. Prints rows, time and rows/s; asserts nothing.
 //
-//   build/bench/bench_alloc [ROWS]
+//   build/bench/bench_alloc [ROWS] [MEMORY_LIMIT]
+//
+// The warehouse gets the memory limit `sync` gives DuckDB (warehouse.memory_limit, default
+// 1536MB) unless MEMORY_LIMIT says otherwise ("" = DuckDB's own default, 80% of RAM).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -70,12 +73,17 @@ std::string rules() {
 int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::debug);  // step timings of the allocation
   long rows = argc > 1 ? std::atol(argv[1]) : 10'000'000;
+  billingfoot::warehouse::OpenOptions options;
+  options.memory_limit =
+      argc > 2 ? std::string(argv[2]) : billingfoot::config::WarehouseConfig{}.memory_limit;
   fs::path dir =
       fs::temp_directory_path() / ("billingfoot-alloc-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
   {
-    auto wh = billingfoot::warehouse::Warehouse::open(dir / "bench.duckdb",
-                                                      billingfoot::app::schema_migrations());
+    auto wh = billingfoot::warehouse::Warehouse::open(
+        dir / "bench.duckdb", billingfoot::app::schema_migrations(), options);
+    std::printf("memory limit: %s\n",
+                options.memory_limit.empty() ? "DuckDB default" : options.memory_limit.c_str());
     auto& con = wh.connection();
     auto start = std::chrono::steady_clock::now();
     con.execute(

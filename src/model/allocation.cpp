@@ -28,13 +28,14 @@ const std::vector<std::string>& split_columns() {
 namespace {
 
 constexpr const char* kOne = "10000000000";  // 1 in units of 1e-10
+constexpr const char* kBigintSafe = "4000000000000000000";  // well inside BIGINT
 
 // SQL turning an integer count of 1e-10 units (HUGEINT) back into DECIMAL(38,10), exactly: the
-// whole part and the fraction are converted separately because DuckDB has no exact decimal
-// division (and text parsing is an order of magnitude slower).
+// count becomes DECIMAL(38,0) and is multiplied by 1e-10, a decimal multiplication that only
+// rescales (DuckDB has no exact decimal division, and converting the whole part and the
+// fraction separately, or parsing text, is an order of magnitude slower).
 std::string units_to_decimal(const std::string& units) {
-  return "(CAST(" + units + " // " + kOne + " AS DECIMAL(38,10)) + CAST(CAST(" + units + " % " +
-         kOne + " AS DECIMAL(38,10)) * CAST(0.0000000001 AS DECIMAL(11,10)) AS DECIMAL(38,10)))";
+  return "(CAST(" + units + " AS DECIMAL(38,0)) * CAST(0.0000000001 AS DECIMAL(11,10)))";
 }
 
 std::string basis_column(const std::string& basis) {
@@ -71,10 +72,10 @@ std::string weights_sql(warehouse::Connection& con, const config::SharedCost& s,
   std::string rule = quote_literal(s.name);
   std::string d = quote_ident(dim.name);
   std::string periods =
-      "(SELECT DISTINCT date_trunc('month', ChargePeriodStart) AS period FROM __alloc_shared WHERE "
+      "(SELECT DISTINCT date_trunc('month', ChargePeriodStart) AS period FROM __alloc_rows WHERE "
       "x_SharedCost = " +
       rule + ") p";
-  std::string direct = "FROM cost_allocated WHERE x_SharedCost IS NULL AND " + d + " <> " +
+  std::string direct = "FROM __alloc_rows WHERE x_SharedCost IS NULL AND " + d + " <> " +
                        quote_literal(dim.default_value) +
                        (s.targets.empty() ? "" : " AND " + d + " IN " + in_list(s.targets));
   if (s.method == "fixed") {
@@ -114,29 +115,72 @@ std::string weights_sql(warehouse::Connection& con, const config::SharedCost& s,
          (s.targets.empty() ? "" : " AND " + d + " IN " + in_list(s.targets)) + " GROUP BY 2, 3";
 }
 
-std::string split_sql() {
-  std::vector<std::string> quota, rank, part;
+// The split rows of one shared-cost rule (see allocation_split.sql), with helper columns:
+// __target, __weight, __detail, __allocated_tag, and per split column i the unit it was divided
+// in (__unit<i>: 1e8 for whole cents, else 1 — both in units of 1e-10), its sign (__sign<i>)
+// and its part in those units (__part<i>).
+std::string split_sql(const std::string& rule) {
+  std::vector<std::string> lists, doubles, rounded, amounts, counts, quotas, bases, keys,
+      thresholds, parts, unnests;
   const auto& columns = split_columns();
   for (size_t i = 0; i < columns.size(); ++i) {
     std::string n = std::to_string(i);
-    std::string u = "__u" + n, unit = "__unit" + n, q = "__q" + n;
-    quota.push_back("CAST(s." + quote_ident(columns[i]) + " * " + kOne + " AS HUGEINT) AS " + u);
-    quota.push_back("CASE WHEN " + u + " % 100000000 = 0 THEN 100000000 ELSE 1 END AS " + unit);
-    quota.push_back("(abs(" + u + ") // " + unit + ") * sh.weight AS " + q);
-    quota.push_back(q + " // sh.total_weight AS __base" + n);
-    quota.push_back(q + " % sh.total_weight AS __rem" + n);
-    rank.push_back("abs(" + u + ") // " + unit + " - sum(__base" + n +
-                   ") OVER (PARTITION BY __row) AS __left" + n);
-    rank.push_back("row_number() OVER (PARTITION BY __row ORDER BY __rem" + n +
-                   " DESC, target) AS __rank" + n);
-    part.push_back(units_to_decimal("(sign(" + u + ") * (__base" + n + " + CASE WHEN __rank" + n +
-                                    " <= __left" + n + " THEN 1 ELSE 0 END) * " + unit + ")") +
-                   " AS " + quote_ident(columns[i]));
+    std::string col = quote_ident(columns[i]);
+    std::string f = "__f" + n, e = "__e" + n, u = "__u" + n, a = "__a" + n, q = "__q" + n,
+                b = "__b" + n, k = "__k" + n, left = "__left" + n, kth = "__kth" + n,
+                p = "__p" + n;
+    lists.push_back(", " + q + ", " + b + ", " + k + ", " + p);
+    doubles.push_back("CAST(r." + col + " AS DOUBLE) AS " + f);
+    rounded.push_back("round(" + f + " * " + kOne + ") AS " + e);
+    // The amount in units of 1e-10, exactly: through DOUBLE when that gives it back.
+    amounts.push_back("CASE WHEN abs(" + e + ") < 4e18 AND " +
+                      units_to_decimal("CAST(" + e + " AS HUGEINT)") + " = " + col +
+                      " THEN CAST(" + e + " AS HUGEINT) ELSE CAST(" + col + " * " + kOne +
+                      " AS HUGEINT) END AS " + u);
+    amounts.push_back("sign(" + f + ") AS __sign" + n);
+    // Counted in cents when it is a whole number of cents; BIGINT arithmetic when it fits.
+    std::string small = "abs(" + u + ") < " + kBigintSafe;
+    std::string unit = "CASE WHEN (CASE WHEN " + small + " THEN CAST(" + u +
+                       " AS BIGINT) % 100000000 ELSE " + u +
+                       " % 100000000 END) = 0 THEN 100000000 ELSE 1 END";
+    counts.push_back(unit + " AS __unit" + n);
+    counts.push_back("CASE WHEN " + small + " THEN CAST(abs(CAST(" + u + " AS BIGINT)) // " + unit +
+                     " AS HUGEINT) ELSE abs(" + u + ") // " + unit + " END AS " + a);
+    // floor(units × weight / total): estimated, then corrected by one where the estimate is off.
+    std::string estimate = "CAST(" + a + " AS DOUBLE) * CAST(__w AS DOUBLE) / CAST(__total AS DOUBLE)";
+    quotas.push_back("CASE WHEN " + a + " IS NOT NULL THEN list_transform(__weights, lambda __w: " +
+                     "CASE WHEN " + estimate + " < 1e15 THEN CAST(floor(" + estimate +
+                     ") AS HUGEINT) ELSE " + a + " * __w // __total END) END AS " + q);
+    std::string over = a + " * __weights[__j] - __x * __total";
+    bases.push_back("CASE WHEN " + q + " IS NOT NULL THEN list_transform(" + q +
+                    ", lambda __x, __j: __x + CASE WHEN " + over + " < 0 THEN -1 WHEN " + over +
+                    " >= __total THEN 1 ELSE 0 END) END AS " + b);
+    // The key ranking a target's remainder: largest remainder first, then name order.
+    keys.push_back("CASE WHEN " + b + " IS NOT NULL THEN list_transform(" + b +
+                   ", lambda __x, __j: {'r': __x * __total - " + a +
+                   " * __weights[__j], 'j': __j}) END AS " + k);
+    keys.push_back(a + " - list_sum(" + b + ") AS " + left);
+    thresholds.push_back("CASE WHEN " + left + " > 0 THEN list_sort(" + k + ")[CAST(" + left +
+                         " AS BIGINT)] END AS " + kth);
+    parts.push_back("CASE WHEN " + kth + " IS NULL THEN " + b + " ELSE list_transform(" + b +
+                    ", lambda __x, __j: __x + CASE WHEN " + k + "[__j] <= " + kth +
+                    " THEN 1 ELSE 0 END) END AS " + p);
+    unnests.push_back("unnest(" + p + ") AS __part" + n);
   }
+  auto at = [](int indent) { return ",\n" + std::string(indent, ' '); };
   return common::render_template(common::embedded_resource("model/allocation_split.sql"),
-                                 {{"quota_columns", join(quota, ",\n         ")},
-                                  {"rank_columns", join(rank, ",\n         ")},
-                                  {"part_columns", join(part, ",\n       ")}});
+                                 {{"rule", quote_literal(rule)},
+                                  {"list_columns", join(lists, "")},
+                                  {"double_columns", join(doubles, at(25))},
+                                  {"rounded_columns", join(rounded, at(23))},
+                                  {"amount_columns", join(amounts, at(21))},
+                                  {"count_columns", join(counts, at(19))},
+                                  {"quota_columns", join(quotas, at(17))},
+                                  {"base_columns", join(bases, at(15))},
+                                  {"key_columns", join(keys, at(13))},
+                                  {"threshold_columns", join(thresholds, at(11))},
+                                  {"part_columns", join(parts, at(9))},
+                                  {"unnest_columns", join(unnests, at(7))}});
 }
 
 std::string method_details(const config::SharedCost& s) {
@@ -187,28 +231,25 @@ AllocationSummary allocate(warehouse::Connection& con, const config::AllocationC
     rows = "(SELECT *, " + sql.dimension_case(d) + " AS " + quote_ident(d.name) + " FROM " + rows +
            ")";
   }
-  std::string shared = "CAST(NULL AS VARCHAR)";
-  if (!allocation.shared.empty()) {
-    shared = "CASE";
+  std::string excluded = without_tag_columns(keys.size());
+  std::optional<common::StepTimer> step(std::in_place, "allocation: dimensions");
+  AllocationSummary summary;
+  if (allocation.shared.empty()) {
+    con.execute("CREATE OR REPLACE TABLE cost_allocated AS SELECT *" + excluded +
+                    " FROM (SELECT *, CAST(NULL AS VARCHAR) AS x_SharedCost FROM " + rows + ")",
+                "allocating focus_costs");
+  } else {
+    std::string shared = "CASE";
     for (const auto& s : allocation.shared)
       shared += " WHEN " + sql.all_of(s.match) + " THEN " + quote_literal(s.name);
     shared += " END";
-  }
-  std::string excluded = without_tag_columns(keys.size());
-  std::optional<common::StepTimer> step(std::in_place, "allocation: dimensions");
-  con.execute("CREATE OR REPLACE TABLE cost_allocated AS SELECT *" + excluded +
-                  " FROM (SELECT *, " + shared + " AS x_SharedCost FROM " + rows + ")",
-              "allocating focus_costs");
+    // Every row with its dimensions, the shared-cost rule that selected it and its cleaned tags
+    // (which dimensions recomputed on split rows read). cost_allocated is built from it below.
+    con.execute("CREATE OR REPLACE TEMP TABLE __alloc_rows AS SELECT *, " + shared +
+                    " AS x_SharedCost FROM " + rows,
+                "allocating focus_costs");
 
-  AllocationSummary summary;
-  if (!allocation.shared.empty()) {
-    step.emplace("allocation: shared rows and weights");
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE __alloc_shared AS SELECT * FROM " +
-            sql.tag_relation(
-                "(SELECT rowid AS __row, * FROM cost_allocated WHERE x_SharedCost IS NOT NULL)",
-                keys),
-        "selecting shared costs");
+    step.emplace("allocation: weights");
     con.execute(
         "CREATE OR REPLACE TEMP TABLE __alloc_weights (rule VARCHAR, period TIMESTAMP, target "
         "VARCHAR, weight HUGEINT)");
@@ -217,55 +258,75 @@ AllocationSummary allocate(warehouse::Connection& con, const config::AllocationC
       con.execute("INSERT INTO __alloc_weights " + weights_sql(con, s, dim),
                   "weighing targets of shared cost " + s.name);
     }
-    step.emplace("allocation: split");
-    con.execute(split_sql(), "splitting shared costs");
-    warehouse::Result counts = con.query(
-        "SELECT (SELECT count(*) FROM __alloc_shared), (SELECT count(*) FROM __alloc_parts), "
-        "(SELECT count(DISTINCT "
-        "__row) FROM __alloc_parts)");
-    summary.shared_rows = counts.int64(0, 0);
-    summary.split_rows = counts.int64(0, 1);
-    summary.unsplit_rows = summary.shared_rows - counts.int64(0, 2);
-    step.emplace("allocation: replace shared rows");
-    // Shared rows leave cost_allocated; those with no target in their month come back whole.
-    std::string excluded_shared = without_tag_columns(keys.size());
-    excluded_shared.insert(excluded_shared.find('(') + 1, "__row, ");
-    if (keys.empty()) excluded_shared = " EXCLUDE (__row)";
-    con.execute("DELETE FROM cost_allocated WHERE x_SharedCost IS NOT NULL",
-                "removing shared rows");
-    con.execute("INSERT INTO cost_allocated BY NAME SELECT *" + excluded_shared +
-                    " FROM __alloc_shared WHERE __row NOT IN (SELECT __row FROM __alloc_parts)",
-                "keeping shared rows without targets");
-
-    std::vector<std::string> replaced = {"__row",
-                                         "AllocatedMethodId",
-                                         "AllocatedMethodDetails",
-                                         "AllocatedResourceId",
-                                         "AllocatedResourceName",
-                                         "AllocatedTags"};
-    std::vector<std::string> parts;
-    for (const auto& c : split_columns()) {
-      replaced.push_back(quote_ident(c));
-      parts.push_back("p." + quote_ident(c));
+    // Per rule and month: its targets in name order with their weights, and the FOCUS
+    // AllocatedMethodDetails / AllocatedTags of each, built once per target, not per row.
+    std::vector<std::string> targets;
+    for (const auto& s : allocation.shared) {
+      targets.push_back(
+          "SELECT rule, period, list(target ORDER BY target) AS targets, list(weight ORDER BY "
+          "target) AS weights, total_weight, list(details ORDER BY target) AS details, "
+          "list(allocated_tags ORDER BY target) AS allocated_tags FROM (SELECT p.*, " +
+          method_details(s) + " AS details, json_object(" + quote_literal(s.split_by) +
+          ", p.target) AS allocated_tags FROM (SELECT *, sum(weight) OVER (PARTITION BY period) "
+          "AS total_weight FROM __alloc_weights WHERE rule = " +
+          quote_literal(s.name) + " AND weight > 0) p) GROUP BY rule, period, total_weight");
     }
+    con.execute("CREATE OR REPLACE TEMP TABLE __alloc_targets AS " + join(targets, " UNION ALL "),
+                "listing targets of shared costs");
+    warehouse::Result counts = con.query(
+        "SELECT count(*), count(t.rule), coalesce(sum(len(t.targets)), 0) FROM __alloc_rows r "
+        "LEFT JOIN __alloc_targets t ON t.rule = r.x_SharedCost AND t.period = "
+        "date_trunc('month', r.ChargePeriodStart) WHERE r.x_SharedCost IS NOT NULL",
+        "counting shared costs");
+    summary.shared_rows = counts.int64(0, 0);
+    summary.split_rows = counts.int64(0, 2);
+    summary.unsplit_rows = summary.shared_rows - counts.int64(0, 1);
+
+    step.emplace("allocation: unshared rows");
+    // Rows no rule shared, and shared rows with no target in their month, are kept whole.
+    con.execute("CREATE OR REPLACE TABLE cost_allocated AS SELECT *" + excluded +
+                    " FROM __alloc_rows r ANTI JOIN __alloc_targets t ON t.rule = "
+                    "r.x_SharedCost AND t.period = date_trunc('month', r.ChargePeriodStart)",
+                "allocating unshared costs");
+
+    step.emplace("allocation: split");
+    std::vector<std::string> replaced = {"AllocatedMethodId", "AllocatedMethodDetails",
+                                         "AllocatedResourceId", "AllocatedResourceName",
+                                         "AllocatedTags", "__total", "__target", "__weight",
+                                         "__detail", "__allocated_tag"};
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < split_columns().size(); ++i) {
+      std::string n = std::to_string(i);
+      std::string c = quote_ident(split_columns()[i]);
+      for (std::string h : {"__f", "__e", "__u", "__unit", "__a", "__sign", "__left", "__kth",
+                            "__part"})
+        replaced.push_back(h + n);
+      replaced.push_back(c);
+      parts.push_back(units_to_decimal("(__sign" + n + " * __part" + n + " * __unit" + n + ")") +
+                      " AS " + c);
+    }
+    std::vector<std::string> splits;
     for (const auto& s : allocation.shared) {
       std::string d = quote_ident(s.split_by);
-      std::string split =
-          "(SELECT s.* EXCLUDE (" + join(replaced, ", ") + ", " + d + "), " + join(parts, ", ") +
-          ", p.target AS " + d + ", s.x_SharedCost AS AllocatedMethodId, " + method_details(s) +
-          " AS AllocatedMethodDetails, " + quote_literal(s.split_by + ":") +
-          " || p.target AS AllocatedResourceId, p.target AS AllocatedResourceName, json_object(" +
-          quote_literal(s.split_by) + ", p.target) AS AllocatedTags FROM __alloc_shared s JOIN " +
-          "__alloc_parts p USING (__row) WHERE s.x_SharedCost = " + quote_literal(s.name) + ")";
+      std::string split = "(SELECT * EXCLUDE (" + join(replaced, ", ") + ", " + d + "), " +
+                          join(parts, ", ") + ", __target AS " + d +
+                          ", x_SharedCost AS AllocatedMethodId, __detail AS "
+                          "AllocatedMethodDetails, " +
+                          quote_literal(s.split_by + ":") +
+                          " || __target AS AllocatedResourceId, __target AS "
+                          "AllocatedResourceName, __allocated_tag AS AllocatedTags FROM (" +
+                          split_sql(s.name) + "))";
       // Dimensions that read the split dimension follow the new value (e.g. product from team).
       for (const auto* dependent : sql.dependents_of(s.split_by)) {
         split = "(SELECT * REPLACE (" + sql.dimension_case(*dependent) + " AS " +
                 quote_ident(dependent->name) + ") FROM " + split + ")";
       }
-      con.execute("INSERT INTO cost_allocated BY NAME SELECT *" + excluded + " FROM " + split,
-                  "writing split rows of shared cost " + s.name);
+      splits.push_back("SELECT *" + excluded + " FROM " + split);
     }
-    con.execute("DROP TABLE __alloc_shared; DROP TABLE __alloc_weights; DROP TABLE __alloc_parts");
+    con.execute("INSERT INTO cost_allocated BY NAME " + join(splits, " UNION ALL BY NAME "),
+                "writing split rows of shared costs");
+    con.execute(
+        "DROP TABLE __alloc_rows; DROP TABLE __alloc_weights; DROP TABLE __alloc_targets");
   }
 
   step.emplace("allocation: totals check");

@@ -190,6 +190,48 @@ TEST_F(Allocation, FixedSplitFollowsTheWeightsAndSubCentAmountsStayExact) {
             (std::map<std::string, std::string>{{"a", "0.0000004800"}, {"b", "0.0000003200"}}));
 }
 
+// Large and odd amounts take the exact paths of the split (no DOUBLE shortcut): the parts
+// are floor(units x weight / total) plus the leftover units by largest remainder, computed
+// here with 128-bit integers.
+TEST_F(Allocation, LargeAndIrregularAmountsSplitExactly) {
+  add({"1", R"({"team": "x"})"});
+  const std::vector<std::string> amounts = {
+      "98765432109.8765432109",  // quotients far beyond DOUBLE precision
+      "123456.7890123457",             // about 1e15 units of 1e-10
+      "-4503599627.3705497",           // negative, not a whole number of cents
+      "7777777777777777.77",           // whole cents beyond 2^53 units
+      "0.0000000001"};
+  std::vector<std::string> ids;
+  for (const auto& a : amounts) ids.push_back(add({a, "", "Support"}));
+  run(std::string(kTeams) +
+      "  shared:\n    - {name: support, match: {ServiceName: Support}, split_by: team, method: "
+      "fixed, weights: {a: 13, b: 29, c: 58}}\n");
+  const __int128 weights[] = {13, 29, 58};
+  for (size_t i = 0; i < amounts.size(); ++i) {
+    SCOPED_TRACE(amounts[i]);
+    __int128 units = bt::parse_decimal_e10(amounts[i]);
+    __int128 magnitude = units < 0 ? -units : units;
+    __int128 unit = magnitude % 100000000 == 0 ? 100000000 : 1;
+    __int128 count = magnitude / unit, left = count, base[3], rem[3];
+    for (int t = 0; t < 3; ++t) {
+      base[t] = count * weights[t] / 100;
+      rem[t] = count * weights[t] % 100;
+      left -= base[t];
+    }
+    std::map<std::string, std::string> want;
+    for (int t = 0; t < 3; ++t) {
+      int rank = 1;  // among the others: larger remainder, or equal and earlier name
+      for (int o = 0; o < 3; ++o) rank += rem[o] > rem[t] || (rem[o] == rem[t] && o < t);
+      __int128 part = (base[t] + (rank <= left ? 1 : 0)) * unit * (units < 0 ? -1 : 1);
+      want[std::string(1, static_cast<char>('a' + t))] = bt::format_e10(part);
+    }
+    std::map<std::string, std::string> got;
+    for (const auto& [team, cost] : by("team", "BilledCost", "x_LoadId = '" + ids[i] + "'"))
+      got[team] = bt::format_e10(bt::parse_decimal_e10(cost));
+    EXPECT_EQ(got, want);
+  }
+}
+
 TEST_F(Allocation, ProportionalSplitFollowsDirectCostOfTheSameMonth) {
   add({"300", R"({"team": "a"})"});
   add({"100", R"({"team": "b"})"});
