@@ -202,9 +202,30 @@ LoadOutcome Warehouse::replace_partition_streamed(const StreamedLoad& load) {
   common::failpoint("replace_partition.after_delete");
 
   // The view is evaluated once, straight into focus_costs (BY NAME, as replace_partition).
+  // The view is a UNION, which gives DuckDB no batch order to insert in parallel by: keeping
+  // insertion order would make the insert single-threaded. focus_costs rows have no order, so
+  // it is switched off for the insert (when the configuration is locked, the insert runs in
+  // order, only slower).
   int64_t inserted = 0;
   {
     common::StepTimer timer(context + ": insert");
+    bool unordered = false;
+    try {
+      connection_.execute("SET preserve_insertion_order = false");
+      unordered = true;
+    } catch (const Error&) {
+    }
+    struct Restore {
+      Connection& con;
+      bool active;
+      ~Restore() {
+        if (!active) return;
+        try {
+          con.execute("RESET preserve_insertion_order");
+        } catch (const Error&) {
+        }
+      }
+    } restore{connection_, unordered};
     Result r = connection_.query("INSERT INTO focus_costs BY NAME SELECT *, " + quote_literal(load.source) +
                                      " AS x_SourceName, " + quote_literal(load.source_type) + " AS x_SourceType, " +
                                      quote_literal(out.load_id) + " AS x_LoadId FROM " + quote_ident(load.view),
