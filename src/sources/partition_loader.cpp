@@ -62,6 +62,55 @@ std::vector<PeriodResult> load_staged_periods(warehouse::Warehouse& warehouse, c
   return results;
 }
 
+PeriodResult load_streamed_period(warehouse::Warehouse& warehouse, const StagedLoad& load, const std::string& period,
+                                  const SyncOptions& options, const std::function<void()>& explain_failure) {
+  PeriodResult r;
+  r.billing_period = period;
+  std::string fingerprint = load.fingerprint_prefix;
+  try {
+    warehouse::StreamedLoad s{load.source,
+                              load.source_type,
+                              period,
+                              load.staging_relation,
+                              load.fingerprint_prefix,
+                              options.full ? std::string() : warehouse.last_fingerprint(load.source, period),
+                              load.started_at};
+    warehouse::LoadOutcome outcome;
+    {
+      common::StepTimer timer(load.source + " " + period + ": replace partition");
+      outcome = warehouse.replace_partition_streamed(s);
+    }
+    fingerprint = outcome.fingerprint;
+    r.rows = outcome.rows;
+    r.billed_cost = outcome.billed_cost;
+    if (outcome.unchanged) {
+      r.status = PeriodStatus::Unchanged;
+      warehouse.record_load({load.source, period, fingerprint, "skipped", "unchanged", load.started_at});
+    } else {
+      r.status = PeriodStatus::Loaded;
+    }
+  } catch (const std::exception& e) {
+    r.status = PeriodStatus::Failed;
+    r.rows = 0;
+    r.billed_cost.clear();
+    r.message = e.what();
+    if (explain_failure) {
+      try {
+        explain_failure();
+      } catch (const std::exception& better) {
+        r.message = better.what();
+      }
+    }
+    spdlog::error("{} {}: {}", load.source, period, r.message);
+    try {
+      warehouse.record_load({load.source, period, fingerprint, "failed", r.message, load.started_at});
+    } catch (const std::exception& e2) {
+      spdlog::error("{} {}: could not record the failed load: {}", load.source, period, e2.what());
+    }
+  }
+  return r;
+}
+
 PeriodResult unchanged_period(warehouse::Warehouse& warehouse, const std::string& source, const std::string& period,
                               const std::string& message, const std::string& started_at) {
   auto q = warehouse.connection().prepare(

@@ -102,12 +102,12 @@ void Warehouse::migrate(const std::vector<Migration>& migrations) {
   }
 }
 
-void Warehouse::add_missing_extra_columns(const PartitionLoad& load) {
+void Warehouse::add_missing_extra_columns(const std::string& staging_relation) {
   // Extra x_ columns a source brings (e.g. AWS's x_ServiceCode) become focus_costs columns.
   // They are stored as VARCHAR: one name may carry different types across sources.
   Result missing = connection_.query(
       "SELECT s.column_name FROM information_schema.columns s WHERE s.table_name = " +
-          quote_literal(load.staging_relation) +
+          quote_literal(staging_relation) +
           " AND lower(s.column_name) LIKE 'x\\_%' ESCAPE '\\' AND lower(s.column_name) NOT IN "
           "(SELECT lower(c.column_name) FROM information_schema.columns c WHERE c.table_name = "
           "'focus_costs') ORDER BY s.ordinal_position",
@@ -123,7 +123,7 @@ LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
   LoadOutcome out;
   out.load_id = new_load_id();
   Transaction tx(connection_);
-  add_missing_extra_columns(load);
+  add_missing_extra_columns(load.staging_relation);
 
   auto del = connection_.prepare("DELETE FROM focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?", context);
   del.bind(1, load.source).bind(2, load.billing_period).execute();
@@ -162,6 +162,16 @@ LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
                              "; nothing was changed");
   }
 
+  record_ok_load(context, load.source, load.billing_period, load.fingerprint, load.started_at, out);
+  common::failpoint("replace_partition.before_commit");
+  common::StepTimer timer(context + ": commit");
+  tx.commit();
+  return out;
+}
+
+void Warehouse::record_ok_load(const std::string& context, const std::string& source, const std::string& period,
+                               const std::string& fingerprint, const std::string& started_at,
+                               const LoadOutcome& out) {
   auto rec = connection_.prepare(
       "INSERT INTO loads (load_id, source, billing_period, fingerprint, rows, billed_cost, "
       "effective_cost, started_at, finished_at, status, message) VALUES (?, ?, ?, ?, ?, "
@@ -169,15 +179,106 @@ LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
       "TIMESTAMP), 'ok', '')",
       context);
   rec.bind(1, out.load_id)
-      .bind(2, load.source)
-      .bind(3, load.billing_period)
-      .bind(4, load.fingerprint)
+      .bind(2, source)
+      .bind(3, period)
+      .bind(4, fingerprint)
       .bind(5, out.rows)
       .bind(6, out.billed_cost)
       .bind(7, out.effective_cost)
-      .bind(8, load.started_at.empty() ? utc_now() : load.started_at)
+      .bind(8, started_at.empty() ? utc_now() : started_at)
       .bind(9, utc_now())
       .execute();
+}
+
+LoadOutcome Warehouse::replace_partition_streamed(const StreamedLoad& load) {
+  std::string context = "loading " + load.source + " " + load.billing_period;
+  LoadOutcome out;
+  out.load_id = new_load_id();
+  Transaction tx(connection_);
+  add_missing_extra_columns(load.view);
+
+  auto del = connection_.prepare("DELETE FROM focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?", context);
+  del.bind(1, load.source).bind(2, load.billing_period).execute();
+  common::failpoint("replace_partition.after_delete");
+
+  // The view is evaluated once, straight into focus_costs (BY NAME, as replace_partition).
+  // The view is a UNION, which gives DuckDB no batch order to insert in parallel by: keeping
+  // insertion order would make the insert single-threaded. focus_costs rows have no order, so
+  // it is switched off for the insert (when the configuration is locked, the insert runs in
+  // order, only slower).
+  int64_t inserted = 0;
+  {
+    common::StepTimer timer(context + ": insert");
+    bool unordered = false;
+    try {
+      connection_.execute("SET preserve_insertion_order = false");
+      unordered = true;
+    } catch (const Error&) {
+    }
+    struct Restore {
+      Connection& con;
+      bool active;
+      ~Restore() {
+        if (!active) return;
+        try {
+          con.execute("RESET preserve_insertion_order");
+        } catch (const Error&) {
+        }
+      }
+    } restore{connection_, unordered};
+    Result r = connection_.query("INSERT INTO focus_costs BY NAME SELECT *, " + quote_literal(load.source) +
+                                     " AS x_SourceName, " + quote_literal(load.source_type) + " AS x_SourceType, " +
+                                     quote_literal(out.load_id) + " AS x_LoadId FROM " + quote_ident(load.view),
+                                 context);
+    inserted = r.int64(0, 0);
+  }
+  common::failpoint("replace_partition.after_insert");
+
+  // One pass over what was inserted: totals, rows of another period, and the content
+  // fingerprint (the sum of row hashes over the view's columns, as load_staged_periods
+  // computes it for a staging table).
+  Result cols = connection_.query("SELECT column_name FROM information_schema.columns WHERE table_name = " +
+                                      quote_literal(load.view) + " ORDER BY ordinal_position",
+                                  context);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < cols.row_count(); ++i) names.push_back(quote_ident(cols.text(i, 0)));
+  Result t;
+  {
+    common::StepTimer timer(context + ": totals and fingerprint");
+    auto totals = connection_.prepare(
+        "SELECT count(*), coalesce(sum(BilledCost), 0), coalesce(sum(EffectiveCost), 0), "
+        "count(*) FILTER (WHERE x_LoadId = ?), count(*) FILTER (WHERE x_LoadId = ? AND x_BillingPeriod <> ?), "
+        "min(x_BillingPeriod) FILTER (WHERE x_LoadId = ? AND x_BillingPeriod <> ?), "
+        "coalesce(sum(hash(" + common::join(names, ", ") + ")::HUGEINT) FILTER (WHERE x_LoadId = ? AND "
+        "x_BillingPeriod = ?), 0) "
+        "FROM focus_costs WHERE x_SourceName = ? AND (x_BillingPeriod = ? OR x_LoadId = ?)",
+        context);
+    int i = 0;
+    const std::string& id = out.load_id;
+    for (const std::string* v : {&id, &id, &load.billing_period, &id, &load.billing_period, &id,
+                                 &load.billing_period, &load.source, &load.billing_period, &id}) {
+      totals.bind(++i, *v);
+    }
+    t = totals.execute();
+  }
+  if (t.int64(0, 4) != 0) {
+    throw Error(context, std::to_string(t.int64(0, 4)) + " rows belong to billing period " + t.text(0, 5) +
+                             "; nothing was changed");
+  }
+  out.rows = t.int64(0, 0);
+  out.billed_cost = t.text(0, 1);
+  out.effective_cost = t.text(0, 2);
+  out.fingerprint = load.fingerprint_prefix + "rows=" + t.text(0, 3) + ";sum=" + t.text(0, 6);
+  // Reconcile before committing: the partition holds exactly the rows this insert wrote.
+  if (t.int64(0, 3) != inserted || out.rows != inserted) {
+    throw Error(context, "reconciliation failed: inserted " + std::to_string(inserted) + " rows, the partition holds " +
+                             std::to_string(out.rows) + "; nothing was changed");
+  }
+  if (!load.unchanged_if.empty() && out.fingerprint == load.unchanged_if) {
+    out.unchanged = true;
+    return out;  // the Transaction rolls back: the partition keeps its (identical) rows
+  }
+  record_ok_load(context, load.source, load.billing_period, out.fingerprint, load.started_at, out);
   common::failpoint("replace_partition.before_commit");
   common::StepTimer timer(context + ": commit");
   tx.commit();

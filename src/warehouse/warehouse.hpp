@@ -32,11 +32,28 @@ struct PartitionLoad {
   std::string started_at;  // ISO timestamp (UTC) when extraction of this period began
 };
 
+// A partition loaded straight from a query (a view over the delivered files), evaluated once:
+// no staging table, no second pass before the insert. Every row the view yields must belong to
+// billing_period. The content fingerprint is computed from the inserted rows.
+struct StreamedLoad {
+  std::string source;
+  std::string source_type;
+  std::string billing_period;
+  std::string view;                // the rows: focus_costs columns by name plus x_ extras
+  std::string fingerprint_prefix;  // prepended to "rows=…;sum=…" of the inserted rows
+  // When the new rows' fingerprint equals this, the transaction is rolled back and the outcome
+  // says unchanged (the partition already holds exactly these rows). Empty: always replace.
+  std::string unchanged_if;
+  std::string started_at;
+};
+
 struct LoadOutcome {
   std::string load_id;
   int64_t rows = 0;
   std::string billed_cost;     // exact decimal text
   std::string effective_cost;  // exact decimal text
+  std::string fingerprint;     // set by replace_partition_streamed
+  bool unchanged = false;      // replace_partition_streamed found the same rows and kept the old ones
 };
 
 // A row of `loads` written outside a successful replace (skipped / failed periods).
@@ -65,6 +82,9 @@ class Warehouse {
   // Deletes the old rows of (source, billing_period) and inserts the staged ones in one
   // transaction, records the load in `loads`, then commits. On any failure nothing changes.
   LoadOutcome replace_partition(const PartitionLoad& load);
+  // The same for rows produced by a view in one pass (see StreamedLoad). Throws
+  // warehouse::Error when a row belongs to another period; nothing changes then.
+  LoadOutcome replace_partition_streamed(const StreamedLoad& load);
   void record_load(const LoadRecord& record);
 
   // One sync of one source, for the `runs` table (created by the app's migrations).
@@ -89,7 +109,9 @@ class Warehouse {
   Warehouse(Database database, Connection connection)
       : database_(std::move(database)), connection_(std::move(connection)) {}
   void migrate(const std::vector<Migration>& migrations);
-  void add_missing_extra_columns(const PartitionLoad& load);
+  void add_missing_extra_columns(const std::string& staging_relation);
+  void record_ok_load(const std::string& context, const std::string& source, const std::string& period,
+                      const std::string& fingerprint, const std::string& started_at, const LoadOutcome& out);
 
   std::shared_ptr<void> guard_;  // declared first: released after the database is closed
   Database database_;

@@ -169,10 +169,18 @@ class AwsSource : public Source {
     failed.billing_period = d.billing_period;
     try {
       std::vector<fs::path> files = land(d);
-      stage(warehouse.connection(), d, files);
-      auto results = load_staged_periods(
-          warehouse, {name_, "aws_data_exports", "aws_staged_rows", "aws:" + mapping_version() + ":", started_at},
-          options);
+      bool streamed = stage(warehouse.connection(), d, files);
+      StagedLoad load{name_, "aws_data_exports", "aws_staged_rows", "aws:" + mapping_version() + ":", started_at};
+      std::vector<PeriodResult> results;
+      if (streamed) {
+        // CUR: the mapping view is evaluated once, straight into focus_costs. When the load
+        // fails, evaluating it alone tells a conversion error or a bad row apart.
+        results.push_back(load_streamed_period(warehouse, load, d.billing_period, options, [&] {
+          explain_mapping_failure(warehouse.connection(), d);
+        }));
+      } else {
+        results = load_staged_periods(warehouse, load, options);
+      }
       cleanup(warehouse.connection());
       if (results.size() != 1) throw InputError("source " + name_ + ": billing period " + d.billing_period + " staged no rows");
       if (results.front().status != PeriodStatus::Failed) {
@@ -213,7 +221,9 @@ class AwsSource : public Source {
     return files;
   }
 
-  void stage(warehouse::Connection& con, const Delivery& d, const std::vector<fs::path>& files) {
+  // Prepares aws_staged_rows: a staging table of a FOCUS export's rows (returns false), or a view
+  // mapping a CUR delivery's files to FOCUS rows, meant to be read once (returns true).
+  bool stage(warehouse::Connection& con, const Delivery& d, const std::vector<fs::path>& files) {
     con.execute(std::string(common::embedded_resource("sources/macros.sql")), "defining conversion macros");
     std::vector<std::vector<std::pair<std::string, std::string>>> columns(files.size());
     std::set<Flavor> flavors;
@@ -238,27 +248,39 @@ class AwsSource : public Source {
       drop_raw_views(con);
       focus::stage_focus_files(con, files, name_, location_);
       con.execute("ALTER TABLE focus_staging RENAME TO aws_staging");
-    } else {
-      std::vector<std::string> selects;
-      for (size_t i = 0; i < files.size(); ++i) {
-        selects.push_back(cur_input_select(columns[i], raw_views_[i], files[i].string(), name_));
-      }
-      con.execute("CREATE OR REPLACE TEMP VIEW aws_cur_input AS " + common::join(selects, "\nUNION ALL BY NAME\n"));
-      con.execute(std::string(common::embedded_resource("sources/aws/service_categories.sql")));
-      con.execute(std::string(common::embedded_resource("sources/aws/regions.sql")));
-      try {
-        common::StepTimer timer(name_ + " " + d.billing_period + ": normalize");
-        con.execute(std::string(common::embedded_resource("sources/aws/cur_to_focus.sql")));
-      } catch (const warehouse::Error& e) {
-        throw InputError("source " + name_ + ": billing period " + d.billing_period +
-                         ": cannot convert the CUR files to FOCUS: " + e.engine_message() + " (files: " +
-                         describe_files(d) + ")");
-      }
-      con.execute("DROP VIEW aws_cur_input");
-      drop_raw_views(con);
+      check_staged(con, d);
+      con.execute("CREATE OR REPLACE TEMP VIEW aws_staged_rows AS SELECT * EXCLUDE (bf_file) FROM aws_staging");
+      return false;
     }
-    check_staged(con, d);
-    con.execute("CREATE OR REPLACE TEMP VIEW aws_staged_rows AS SELECT * EXCLUDE (bf_file) FROM aws_staging");
+    std::vector<std::string> selects;
+    for (size_t i = 0; i < files.size(); ++i) {
+      selects.push_back(cur_input_select(columns[i], raw_views_[i], files[i].string(), name_));
+    }
+    con.execute("CREATE OR REPLACE TEMP VIEW aws_cur_input AS " + common::join(selects, "\nUNION ALL BY NAME\n"));
+    con.execute(std::string(common::embedded_resource("sources/aws/service_categories.sql")));
+    con.execute(std::string(common::embedded_resource("sources/aws/regions.sql")));
+    try {
+      con.execute("CREATE OR REPLACE TEMP VIEW aws_staging AS\n" +
+                  std::string(common::embedded_resource("sources/aws/cur_to_focus.sql")));
+      con.execute("CREATE OR REPLACE TEMP VIEW aws_staged_rows AS SELECT * EXCLUDE (bf_file) FROM aws_staging");
+    } catch (const warehouse::Error& e) {
+      throw InputError("source " + name_ + ": billing period " + d.billing_period +
+                       ": cannot convert the CUR files to FOCUS: " + e.engine_message() + " (files: " +
+                       describe_files(d) + ")");
+    }
+    return true;
+  }
+
+  // After a failed streamed load: evaluates the mapping view alone; throws InputError naming
+  // the files when a value does not convert or a row lacks a cost or belongs to another period.
+  void explain_mapping_failure(warehouse::Connection& con, const Delivery& d) {
+    try {
+      check_staged(con, d);
+    } catch (const warehouse::Error& e) {
+      throw InputError("source " + name_ + ": billing period " + d.billing_period +
+                       ": cannot convert the CUR files to FOCUS: " + e.engine_message() + " (files: " +
+                       describe_files(d) + ")");
+    }
   }
 
   // Every row must belong to the partition it was delivered in and carry a cost.
@@ -314,7 +336,13 @@ class AwsSource : public Source {
 
   void cleanup(warehouse::Connection& con) {
     try {
-      con.execute("DROP VIEW IF EXISTS aws_staged_rows; DROP TABLE IF EXISTS aws_staging; DROP VIEW IF EXISTS aws_cur_input");
+      con.execute("DROP VIEW IF EXISTS aws_staged_rows");
+      // A table when a FOCUS export was staged, a view when a CUR delivery was mapped.
+      auto staging = con.query("SELECT table_type FROM information_schema.tables WHERE table_name = 'aws_staging'");
+      if (staging.row_count()) {
+        con.execute(staging.text(0, 0) == "VIEW" ? "DROP VIEW aws_staging" : "DROP TABLE aws_staging");
+      }
+      con.execute("DROP VIEW IF EXISTS aws_cur_input");
       focus::drop_focus_staging(con);
       drop_raw_views(con);
     } catch (const std::exception& e) {

@@ -68,7 +68,12 @@ const std::vector<InputColumn>& cur_input_columns() {
     for (const auto& line : common::split(common::embedded_resource("sources/aws/cur_to_focus.sql"), '\n')) {
       if (!line.starts_with("-- input: ")) continue;
       auto words = common::split(common::trim(line.substr(10)), ' ');
-      out.push_back({words.at(0), words.size() > 1 && words[1] == "required"});
+      InputColumn column{words.at(0)};
+      for (size_t i = 1; i < words.size(); ++i) {
+        column.required = column.required || words[i] == "required";
+        column.timestamp = column.timestamp || words[i] == "timestamp";
+      }
+      out.push_back(column);
     }
     return out;
   }();
@@ -107,7 +112,17 @@ std::string cur_input_select(const std::vector<std::pair<std::string, std::strin
   std::vector<std::string> items;
   for (const auto& column : cur_input_columns()) {
     auto it = by_name.find(column.name);
-    if (it != by_name.end()) {
+    if (it != by_name.end() && column.timestamp) {
+      // A typed Parquet timestamp is used as it is (TIMESTAMP WITH TIME ZONE as its UTC time, the
+      // session zone being UTC): the same value bf_timestamp gives for its text, without
+      // printing and parsing every row. Text (CSV) and other types go through bf_timestamp.
+      const std::string& type = it->second.second;
+      std::string col = quote_ident(it->second.first);
+      std::string value = type == "TIMESTAMP"                  ? col
+                          : type == "TIMESTAMP WITH TIME ZONE" ? "CAST(" + col + " AS TIMESTAMP)"
+                                                               : "bf_timestamp(" + col + ")";
+      items.push_back(value + " AS " + column.name);
+    } else if (it != by_name.end()) {
       items.push_back("CAST(" + quote_ident(it->second.first) + " AS VARCHAR) AS " + column.name);
     } else if (!product_map.empty() && column.name.starts_with("product_")) {
       // CUR 2.0 keeps product attributes outside its fixed schema in the product map.
@@ -117,7 +132,8 @@ std::string cur_input_select(const std::vector<std::pair<std::string, std::strin
                        " is missing (" + std::to_string(columns.size()) +
                        " columns delivered) — is this a Cost and Usage Report?");
     } else {
-      items.push_back("CAST(NULL AS VARCHAR) AS " + column.name);
+      items.push_back(std::string("CAST(NULL AS ") + (column.timestamp ? "TIMESTAMP" : "VARCHAR") + ") AS " +
+                      column.name);
     }
   }
   std::string tags = !tags_map.empty()       ? tags_map

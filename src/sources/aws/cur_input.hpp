@@ -21,12 +21,13 @@ Flavor detect_flavor(const std::vector<std::string>& columns);
 struct InputColumn {
   std::string name;
   bool required = false;
+  bool timestamp = false;  // arrives as TIMESTAMP (naive UTC), not as text
 };
 // The columns cur_to_focus.sql reads, from its `-- input:` lines.
 const std::vector<InputColumn>& cur_input_columns();
 
 // SELECT producing aws_cur_input rows from one raw table holding one delivered file: every
-// input column as text, `resource_tags` as MAP(VARCHAR, VARCHAR), bf_file. `columns` are the
+// input column as text (the `timestamp` ones as TIMESTAMP), `resource_tags` as MAP(VARCHAR, VARCHAR), bf_file. `columns` are the
 // raw table's (name, DuckDB type). Throws InputError naming `file` and the column when a
 // required column is missing.
 std::string cur_input_select(const std::vector<std::pair<std::string, std::string>>& columns,
