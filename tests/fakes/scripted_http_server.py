@@ -13,10 +13,13 @@ Usage: scripted_http_server.py PORT
   GET /denied/...              403 with an S3 AccessDenied error body (counted as "denied")
   GET /moved/...               301 with an S3 PermanentRedirect body naming eu-central-1
   GET /count/KEY               how many requests KEY (e.g. flaky/ID) has seen (plain text)
+  GET /garbage/...             200 with a body that is neither XML nor JSON (a broken endpoint)
+  GET /hang/...                sends nothing for 30 s, then 200 (a hanging endpoint)
 """
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -90,6 +93,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(301, "<Error><Code>PermanentRedirect</Code><Message>Use the right endpoint"
                                    "</Message><Region>eu-central-1</Region></Error>",
                               {"Content-Type": "application/xml", "x-amz-bucket-region": "eu-central-1"})
+        if parts[0] == "garbage":
+            return self.reply(200, b"\x00\x01<<not a listing{", {"Content-Type": "application/xml"})
+        if parts[0] == "hang":
+            time.sleep(30)
+            return self.reply(200, "too late")
         if parts[0] == "count":
             with lock:
                 return self.reply(200, str(seen.get("/".join(parts[1:]), 0)))

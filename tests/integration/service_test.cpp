@@ -90,21 +90,29 @@ std::string focus_source(const std::string& name, const std::string& location, c
 
 int64_t sample_rows() { return static_cast<int64_t>(parse_csv(read_file(sample_file())).size()) - 1; }
 
+std::string s3_source(const std::string& name, const std::string& bucket, const std::string& endpoint) {
+  return "  - name: " + name + "\n    type: aws_data_exports\n    location: s3://" + bucket +
+         "/exports/cur2\n    region: us-east-1\n    endpoint: " + endpoint + "\n    schedule: \"0 */8 * * *\"\n";
+}
+
 TEST(Service, AFailingSourceIsRetriedWithoutStoppingTheOthersAndRecovers) {
   TempDir dir;
   int closed_port = free_port();  // nothing listens here: connection refused
+  // An endpoint that answers garbage, and one that hangs past the time limit.
+  auto scripted = ServerProcess::start({"python3", fake_server_script("scripted_http_server.py").string(), "{port}"});
   write_file(dir / "billingfoot.yaml",
              "data_dir: ./.billingfoot\nsources:\n" + focus_source("sample", sample_file().string(), "* * * * *") +
                  focus_source("late", "./late.csv", "*/10 * * * *") +
-                 "  - name: aws\n    type: aws_data_exports\n    location: s3://cost-bucket/exports/cur2\n"
-                 "    region: us-east-1\n    endpoint: http://127.0.0.1:" +
-                 std::to_string(closed_port) + "\n    schedule: \"0 */8 * * *\"\n");
+                 s3_source("aws", "cost-bucket", "http://127.0.0.1:" + std::to_string(closed_port)) +
+                 s3_source("garbage", "garbage", scripted->url()) + s3_source("hanging", "hang", scripted->url()));
   // 1 real second = 2 virtual minutes: failed runs retry after ~1, 2, 4 … virtual minutes.
   auto service = start_service(dir.path(), 120,
                                {{"AWS_ACCESS_KEY_ID", "test"}, {"AWS_SECRET_ACCESS_KEY", "test"},
-                                {"BILLINGFOOT_HTTP_BACKOFF_MS", "10"}, {"BILLINGFOOT_HTTP_TIMEOUT_SECONDS", "2"}});
+                                {"BILLINGFOOT_HTTP_BACKOFF_MS", "10"}, {"BILLINGFOOT_HTTP_TIMEOUT_SECONDS", "1"}});
   ASSERT_TRUE(service->wait_until([&] {
-    return service->runs("sample", "ok") >= 3 && service->runs("aws", "failed") >= 2 && service->runs("late", "failed") >= 2;
+    return service->runs("sample", "ok") >= 3 && service->runs("aws", "failed") >= 2 &&
+           service->runs("late", "failed") >= 2 && service->runs("garbage", "failed") >= 2 &&
+           service->runs("hanging", "failed") >= 2;
   })) << service->get("/metrics");
   // Still serving, and a second service on the same data directory is refused.
   EXPECT_NE(service->get("/healthz").find("ok"), std::string::npos);
@@ -126,6 +134,12 @@ TEST(Service, AFailingSourceIsRetriedWithoutStoppingTheOthersAndRecovers) {
                                  "SELECT status || ': ' || message FROM runs WHERE source = 'aws' ORDER BY finished_at LIMIT 1");
   EXPECT_TRUE(aws.starts_with("failed: ")) << aws;
   EXPECT_NE(aws.find("127.0.0.1:" + std::to_string(closed_port)), std::string::npos) << aws;
+  std::string garbage = query_scalar(dir.path(), "SELECT status || ': ' || message FROM runs WHERE source = 'garbage' LIMIT 1");
+  EXPECT_TRUE(garbage.starts_with("failed: ")) << garbage;
+  EXPECT_NE(garbage.find("garbage"), std::string::npos) << garbage;  // names the bucket
+  std::string hanging = query_scalar(dir.path(), "SELECT status || ': ' || message FROM runs WHERE source = 'hanging' LIMIT 1");
+  EXPECT_TRUE(hanging.starts_with("failed: ")) << hanging;
+  EXPECT_NE(hanging.find("timed out"), std::string::npos) << hanging;
   // status: the aws source is failing with its last error, the loaded ones are ok.
   auto status = run_cli({"status", "--format", "json"}, {}, dir.path());
   EXPECT_EQ(status.status, 0) << status.err;
