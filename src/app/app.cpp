@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -293,6 +294,9 @@ int run(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   configure_logging(globals.log_level);
+  // Past a file-size limit (ulimit -f, a quota) a write should fail with EFBIG and be reported
+  // like a full disk, not kill the process.
+  signal(SIGXFSZ, SIG_IGN);
   try {
     return action ? action() : 2;
   } catch (const UsageError& e) {

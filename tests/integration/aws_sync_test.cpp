@@ -2,6 +2,7 @@
 // local folder, and a generated CUR 2.0 Parquet export delivered several times a month to S3
 // (moto_server on loopback). Expected totals are computed here from the fixture rows.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <zip.h>
 
 #include <functional>
@@ -443,6 +444,44 @@ TEST(AwsDataExports, S3LocationWithoutCredentialsIsAConfigurationError) {
   auto r = run_cli({"sync"}, {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}}, dir.path());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("AWS_ACCESS_KEY_ID"), std::string::npos) << r.err;
+}
+
+// Disk full while landing: the service account's file-size limit (ulimit -f) stands in for a
+// full disk; the write fails with EFBIG as it would with ENOSPC. The new delivery is larger than
+// the limit, the warehouse is not.
+TEST_F(AwsDataExportsOnS3, DiskFullWhileLandingFailsClearlyAndLeavesTheWarehouseUntouched) {
+  Month feb = make_month("2025-02", "2025-03", 28);
+  deliver(feb, "20250301T020000Z");
+  auto first = sync();
+  ASSERT_EQ(first.status, 0) << first.err;
+  std::string before = q("SELECT count(*) || '/' || sum(BilledCost) FROM focus_costs");
+  auto warehouse_bytes = fs::file_size(dir_ / ".billingfoot" / "billingfoot.duckdb");
+
+  // A newer delivery whose data file is far larger than the limit.
+  const size_t limit_kb = warehouse_bytes / 1024 + 4096;
+  std::string root = "exports/nimbus-cur2/";
+  std::string data = "data/BILLING_PERIOD=2025-02/20250302T020000Z/nimbus-cur2-00001.snappy.parquet";
+  std::string big((limit_kb + 4096) * 1024, 'x');
+  s3_->put("cost-bucket", root + data, big);
+  s3_->put("cost-bucket", root + "metadata/BILLING_PERIOD=2025-02/20250302T020000Z/nimbus-cur2-Manifest.json",
+           R"({"executionId": "20250302T020000Z", "billingPeriod": {"start": "2025-02-01T00:00:00.000Z"}, "dataFiles": ["s3://cost-bucket/)" +
+               root + data + R"("]})");
+
+  std::string command = "cd '" + dir_.path().string() + "' && ulimit -f " + std::to_string(limit_kb) + " && ";
+  for (const auto& [k, v] : env_) command += k + "='" + v + "' ";
+  command += "'" + std::string(BILLINGFOOT_BINARY) + "' sync > out.txt 2> err.txt";
+  int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);  // a clear failure, not a crash (SIGXFSZ)
+  std::string err = read_file(dir_ / "err.txt"), out = read_file(dir_ / "out.txt");
+  EXPECT_NE((out + err).find("2025-02"), std::string::npos) << out << err;
+  EXPECT_NE(err.find("nimbus-cur2-00001.snappy.parquet"), std::string::npos) << err;  // names the file
+  EXPECT_EQ(q("SELECT count(*) || '/' || sum(BilledCost) FROM focus_costs"), before);
+  expect_month(feb);
+  // No partial download is left to be taken for input.
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / ".billingfoot" / "landing")) {
+    EXPECT_FALSE(e.is_regular_file() && fs::file_size(e.path()) >= limit_kb * 1024) << e.path();
+  }
 }
 
 }  // namespace
