@@ -93,14 +93,7 @@ class VirtualClock {
   std::chrono::steady_clock::time_point start_;
 };
 
-std::string iso(TimePoint t) {
-  std::time_t tt = SystemClock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso(TimePoint t) { return common::iso_utc(t); }
 
 double unix_seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 

@@ -1,10 +1,21 @@
 #include "common/strings.hpp"
 
+#include <ctime>
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
 namespace billingfoot::common {
+
+std::string iso_utc(std::chrono::system_clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 std::string to_lower(std::string_view s) {
   std::string out(s);

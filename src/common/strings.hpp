@@ -1,5 +1,6 @@
 #pragma once
 // Small string helpers shared across layers.
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,8 @@ namespace billingfoot::common {
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 std::string trim(std::string_view s);
+// "2026-11-29T07:00:00Z": a time in UTC to the second (logs, alert payloads).
+std::string iso_utc(std::chrono::system_clock::time_point t);
 std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 // Quotes an identifier for SQL ("a""b"), so any column name can be used safely.

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "common/hash.hpp"
+#include "common/strings.hpp"
 #include "net/http.hpp"
 
 namespace billingfoot::notify {
@@ -33,15 +34,6 @@ std::string slack_escape(const std::string& text) {
 
 std::string link(const AlertEvent& event, const config::AlertChannelConfig& channel) {
   return channel.dashboard_url + (event.link_path.empty() ? "/" : event.link_path);
-}
-
-std::string iso_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // Final outcome of an HTTP delivery: 2xx is delivered, anything else failed.
@@ -153,7 +145,7 @@ DeliveryOutcome deliver(const AlertEvent& event, const config::AlertChannelConfi
   if (channel.type == "slack") return post(channel, slack_message(event, channel).dump(), {});
 
   std::string timestamp = std::to_string(std::time(nullptr));
-  std::string body = webhook_body(event, channel, iso_now());
+  std::string body = webhook_body(event, channel, common::iso_utc(std::chrono::system_clock::now()));
   std::vector<std::pair<std::string, std::string>> headers = channel.headers;
   headers.emplace_back("X-Billingfoot-Event", event.kind);
   headers.emplace_back("X-Billingfoot-Delivery", event.dedup_key);

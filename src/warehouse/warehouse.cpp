@@ -118,6 +118,13 @@ void Warehouse::add_missing_extra_columns(const std::string& staging_relation) {
   }
 }
 
+void Warehouse::delete_partition(const std::string& source, const std::string& billing_period,
+                                 const std::string& context) {
+  auto del = connection_.prepare("DELETE FROM focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?", context);
+  del.bind(1, source).bind(2, billing_period).execute();
+  common::failpoint("replace_partition.after_delete");
+}
+
 LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
   std::string context = "loading " + load.source + " " + load.billing_period;
   LoadOutcome out;
@@ -125,9 +132,7 @@ LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
   Transaction tx(connection_);
   add_missing_extra_columns(load.staging_relation);
 
-  auto del = connection_.prepare("DELETE FROM focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?", context);
-  del.bind(1, load.source).bind(2, load.billing_period).execute();
-  common::failpoint("replace_partition.after_delete");
+  delete_partition(load.source, load.billing_period, context);
 
   // BY NAME: staged columns land in the focus_costs columns of the same name (missing ones are
   // NULL); the load's identity columns are set here, so staged rows must not carry them.
@@ -197,9 +202,7 @@ LoadOutcome Warehouse::replace_partition_streamed(const StreamedLoad& load) {
   Transaction tx(connection_);
   add_missing_extra_columns(load.view);
 
-  auto del = connection_.prepare("DELETE FROM focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?", context);
-  del.bind(1, load.source).bind(2, load.billing_period).execute();
-  common::failpoint("replace_partition.after_delete");
+  delete_partition(load.source, load.billing_period, context);
 
   // The view is evaluated once, straight into focus_costs (BY NAME, as replace_partition).
   // The view is a UNION, which gives DuckDB no batch order to insert in parallel by: keeping

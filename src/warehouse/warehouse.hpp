@@ -110,6 +110,8 @@ class Warehouse {
       : database_(std::move(database)), connection_(std::move(connection)) {}
   void migrate(const std::vector<Migration>& migrations);
   void add_missing_extra_columns(const std::string& staging_relation);
+  // Deletes the month's rows of a source (inside the caller's transaction).
+  void delete_partition(const std::string& source, const std::string& billing_period, const std::string& context);
   void record_ok_load(const std::string& context, const std::string& source, const std::string& period,
                       const std::string& fingerprint, const std::string& started_at, const LoadOutcome& out);
 
