@@ -228,6 +228,7 @@ warehouse::Warehouse open_warehouse(const config::Config& config, Access access)
     auto lock = lock_data_dir(config.data_dir);
     auto wh = warehouse::Warehouse::open(file, schema_migrations(), read_write);
     wh.hold_until_closed(std::move(lock));
+    wh.compact_fragmented_tables();  // what the previous writers appended
     return wh;
   }
   if (!fs::exists(file)) {

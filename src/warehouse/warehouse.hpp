@@ -100,6 +100,15 @@ class Warehouse {
   // The fingerprint of the newest successful load of (source, period), or "" when none.
   std::string last_fingerprint(const std::string& source, const std::string& billing_period);
 
+  // Rewrites the small tables that fragmented. Every commit that appends a few rows (a `runs`
+  // or `loads` record) gives the table a new row group, stored in a block of its own at the
+  // next checkpoint; such groups are never merged, so a service syncing every hour would grow
+  // the file (and the memory every open spends on table metadata) by about half a megabyte per
+  // run, for ever. A table under a million rows with more row groups than its size needs is
+  // copied into one contiguous run of row groups, then checkpointed so the old blocks are
+  // reused. Returns the names of the tables rewritten.
+  std::vector<std::string> compact_fragmented_tables();
+
   // Per-source state (e.g. a fingerprint of all delivered files), kept across syncs.
   std::string source_state(const std::string& source, const std::string& key);
   void set_source_state(const std::string& source, const std::string& key, const std::string& value);

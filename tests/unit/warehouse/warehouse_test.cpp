@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include "app/app.hpp"
 #include "common/errors.hpp"
 #include "focus/catalogue.hpp"
@@ -130,6 +133,54 @@ TEST(Warehouse, TransactionRollsBackUnlessCommitted) {
     tx.commit();
   }
   EXPECT_EQ(one(w, "SELECT count(*) FROM t"), "1");
+}
+
+// A service appends a `runs` and a `loads` row per sync, each commit a new row group in a block
+// of its own; without compaction the file grows about half a megabyte per run for ever.
+TEST(Warehouse, FragmentedLogTablesAreCompactedSoTheFileStopsGrowing) {
+  bt::TempDir dir;
+  auto file = dir / "w.duckdb";
+  auto cycle = [&](int i, bool compact) {
+    auto w = wh::Warehouse::open(file, schema_migrations());
+    if (compact) w.compact_fragmented_tables();
+    wh::Warehouse::RunRecord run;
+    run.source = "s" + std::to_string(i % 3);
+    run.status = "ok";
+    run.rows = i;
+    w.record_run(run);
+    w.record_load({run.source, "2026-0" + std::to_string(1 + i % 9), "fp" + std::to_string(i), "skipped", "", ""});
+  };
+  auto groups = [&](const std::string& table) {
+    auto w = wh::Warehouse::open(file, schema_migrations());
+    return std::stoll(one(w, "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('" + table + "')"));
+  };
+  auto content = [&](const std::string& table) {
+    auto w = wh::Warehouse::open(file, schema_migrations());
+    return one(w, "SELECT count(*) || ':' || sum(hash(t)) FROM " + table + " t");
+  };
+  for (int i = 0; i < 20; ++i) cycle(i, false);
+  ASSERT_GE(groups("runs"), 20);  // the fragmentation this guards against
+  std::string runs_before = content("runs"), loads_before = content("loads");
+  {
+    auto w = wh::Warehouse::open(file, schema_migrations());
+    auto done = w.compact_fragmented_tables();
+    EXPECT_NE(std::find(done.begin(), done.end(), "runs"), done.end());
+    EXPECT_NE(std::find(done.begin(), done.end(), "loads"), done.end());
+    EXPECT_EQ(std::find(done.begin(), done.end(), "schema_version"), done.end());  // not fragmented
+  }
+  EXPECT_EQ(groups("runs"), 1);
+  EXPECT_EQ(groups("loads"), 1);
+  EXPECT_EQ(content("runs"), runs_before);  // every row kept, unchanged
+  EXPECT_EQ(content("loads"), loads_before);
+  // Opened for writing 70 more times (as `open_warehouse` does, compacting first): the file
+  // reaches a steady size instead of growing with every run (40 runs added ~10 MB before).
+  for (int i = 20; i < 50; ++i) cycle(i, true);
+  auto size_after_50 = std::filesystem::file_size(file);
+  for (int i = 50; i < 90; ++i) cycle(i, true);
+  auto size_after_90 = std::filesystem::file_size(file);
+  EXPECT_LE(size_after_90, size_after_50 + 2 * 262144) << size_after_50 << " -> " << size_after_90;
+  EXPECT_LE(groups("runs"), 10);
+  EXPECT_EQ(content("runs").substr(0, 3), "90:");
 }
 
 TEST(Warehouse, ErrorsCarryDuckDbMessageAndOurContext) {
