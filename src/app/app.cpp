@@ -14,6 +14,9 @@
 #include <map>
 #include <memory>
 
+#include <fmt/format.h>
+
+#include "app/output.hpp"
 #include "common/errors.hpp"
 #include "common/strings.hpp"
 #include "config/analysis_config.hpp"
@@ -217,6 +220,29 @@ std::shared_ptr<DataDirLock> lock_data_dir(const fs::path& data_dir) {
 }  // namespace
 
 std::shared_ptr<void> hold_data_dir(const config::Config& config) { return lock_data_dir(config.data_dir); }
+
+warehouse::ClickHouse clickhouse_of(const config::Config& config) {
+  const YAML::Node& w = config.warehouse.raw;
+  auto get = [&](const char* key) { return w[key] && w[key].IsScalar() ? w[key].Scalar() : std::string(); };
+  return warehouse::ClickHouse({get("url"), get("database"), get("user"), get("password")});
+}
+
+bool publish_and_print(const config::Config& config, warehouse::Warehouse& wh, std::ostream& out) {
+  if (config.warehouse.type != "clickhouse") return true;
+  auto ch = clickhouse_of(config);
+  try {
+    auto published = warehouse::publish_to_clickhouse(ch, wh.connection(), config.data_dir, {});
+    for (const auto& p : published) {
+      out << fmt::format("clickhouse  {}  {}  {:<9}  {} rows  {} {} billed\n", p.source, p.billing_period,
+                         p.unchanged ? "unchanged" : "published", p.rows, format_money(p.billed_cost),
+                         config.currency);
+    }
+    return true;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return false;
+  }
+}
 
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access) {
   fs::path file = warehouse_file(config);

@@ -4,11 +4,13 @@
 
 #include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "config/config.hpp"
 #include "model/rollup.hpp"
 #include "sources/source.hpp"
+#include "warehouse/clickhouse.hpp"
 #include "warehouse/source_status.hpp"
 #include "warehouse/warehouse.hpp"
 
@@ -29,6 +31,12 @@ config::Config load_config(const Globals& globals);
 const std::vector<warehouse::Migration>& schema_migrations();
 
 enum class Access { ReadWrite, ReadOnly };
+// The ClickHouse warehouse of `warehouse: {type: clickhouse, url, database, user, password}`.
+warehouse::ClickHouse clickhouse_of(const config::Config& config);
+// With a ClickHouse warehouse: publishes what the local warehouse loaded and ClickHouse does
+// not hold yet, printing one line per partition. Returns false (after printing the error) when
+// publishing failed; true, printing nothing, with the DuckDB warehouse.
+bool publish_and_print(const config::Config& config, warehouse::Warehouse& wh, std::ostream& out);
 // Opens <data_dir>/billingfoot.duckdb. ReadOnly also disables file access from SQL and fails
 // with a clear message when nothing has been synced yet.
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access = Access::ReadWrite);

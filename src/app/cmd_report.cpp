@@ -9,6 +9,7 @@
 #include "common/errors.hpp"
 #include "common/strings.hpp"
 #include "model/refresh.hpp"
+#include "warehouse/clickhouse.hpp"
 #include "warehouse/cost_query.hpp"
 
 namespace billingfoot::app {
@@ -103,9 +104,16 @@ void print_unallocated(const config::Config& cfg, warehouse::Connection& con, co
   }
 }
 
+void print_report(const config::Config& cfg, const ReportArgs& args, Format format, const warehouse::CostQuery& query,
+                  const warehouse::CostBreakdown& breakdown, bool by_currency, warehouse::Connection* con);
+
+// `report` on the ClickHouse warehouse: the aggregate runs in ClickHouse; no local file needed.
+int run_clickhouse_report(const config::Config& cfg, const ReportArgs& args, Format format);
+
 int run_report(const Globals& globals, const ReportArgs& args) {
   Format format = parse_format(args.format);
   config::Config cfg = load_config(globals);
+  if (cfg.warehouse.type == "clickhouse") return run_clickhouse_report(cfg, args, format);
   ensure_models_current(cfg);
   auto wh = open_warehouse(cfg, Access::ReadOnly);
   auto& con = wh.connection();
@@ -134,7 +142,41 @@ int run_report(const Globals& globals, const ReportArgs& args) {
     std::cerr << "note: costs are in several currencies; grouped by BillingCurrency as well\n";
   }
   warehouse::CostBreakdown breakdown = warehouse::query_costs(con, query);
+  print_report(cfg, args, format, query, breakdown, by_currency, &con);
+  return 0;
+}
 
+int run_clickhouse_report(const config::Config& cfg, const ReportArgs& args, Format format) {
+  if (args.unit || args.show_unallocated) {
+    throw UsageError("--unit and --show-unallocated need the DuckDB warehouse (models are not published to "
+                     "ClickHouse yet)");
+  }
+  auto ch = clickhouse_of(cfg);
+  auto scratch_db = warehouse::Database::open(":memory:");
+  auto scratch = scratch_db.connect();
+  warehouse::CostQuery query;
+  for (const auto& d : common::split(args.by, ',')) {
+    if (!common::trim(d).empty()) query.group_by.push_back(common::trim(d));
+  }
+  query.from = args.from;
+  query.to = args.to;
+  query.granularity = args.granularity;
+  query.cost = args.cost;
+  bool by_currency = false;
+  for (const auto& d : query.group_by) by_currency = by_currency || common::iequals(d, "BillingCurrency");
+  if (!by_currency &&
+      std::stoll(ch.query("SELECT uniqExact(BillingCurrency) FROM focus_costs", "counting currencies")
+                     .rows.at(0).at(0).value_or("0")) > 1) {
+    query.group_by.push_back("BillingCurrency");
+    std::cerr << "note: costs are in several currencies; grouped by BillingCurrency as well\n";
+  }
+  warehouse::CostBreakdown breakdown = warehouse::query_costs_clickhouse(ch, scratch, query);
+  print_report(cfg, args, format, query, breakdown, by_currency, nullptr);
+  return 0;
+}
+
+void print_report(const config::Config& cfg, const ReportArgs& args, Format format, const warehouse::CostQuery& query,
+                  const warehouse::CostBreakdown& breakdown, bool by_currency, warehouse::Connection* con) {
   if (format == Format::Json) {
     std::cout << "{\"cost\": " << nlohmann::json(args.cost).dump() << ", \"group_by\": " << nlohmann::json(query.group_by).dump()
               << ", \"from\": " << (args.from ? nlohmann::json(*args.from) : nlohmann::json()).dump()
@@ -143,9 +185,9 @@ int run_report(const Globals& globals, const ReportArgs& args) {
               << ",\n \"rows\": ";
     render(std::cout, breakdown.rows, Format::Json);
     std::cout << ", \"total\": {\"cost\": " << breakdown.total_cost << ", \"rows\": " << breakdown.total_rows << "}";
-    if (args.show_unallocated) print_unallocated(cfg, con, query, breakdown.total_cost, format);
+    if (args.show_unallocated) print_unallocated(cfg, *con, query, breakdown.total_cost, format);
     std::cout << "}\n";
-    return 0;
+    return;
   }
   TableStyle style{{"cost"}, ""};
   if (format == Format::Table) {
@@ -158,8 +200,7 @@ int run_report(const Globals& globals, const ReportArgs& args) {
                    std::to_string(breakdown.total_rows) + " rows)";
   }
   render(std::cout, breakdown.rows, format, style);
-  if (args.show_unallocated) print_unallocated(cfg, con, query, breakdown.total_cost, format);
-  return 0;
+  if (args.show_unallocated) print_unallocated(cfg, *con, query, breakdown.total_cost, format);
 }
 
 }  // namespace

@@ -76,6 +76,8 @@ int run_sync(const Globals& globals, const SyncArgs& args) {
   ok = update_models_and_print(cfg, wh, args.sources.empty()) && ok;
   // Anomalies and budgets look at allocated cost too, so they run after the models.
   if (args.alert) ok = detect_and_alert(cfg, wh, std::cout) && ok;
+  // The shared ClickHouse warehouse gets every month loaded here that it does not hold yet.
+  ok = publish_and_print(cfg, wh, std::cout) && ok;
   return ok ? 0 : 1;
 }
 

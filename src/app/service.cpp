@@ -393,6 +393,9 @@ class Service {
         }
       }
       if (loaded || models_dirty_) update_models(*cfg, wh);
+      if (cfg->warehouse.type == "clickhouse" && !publish_and_print(*cfg, wh, std::cout)) {
+        say("clickhouse: publishing failed (see above); the next batch retries it");
+      }
     } catch (const std::exception& e) {
       // The warehouse itself could not be opened or written (disk full, permissions): every
       // source of the batch not yet synced is retried like a failed run.

@@ -167,6 +167,17 @@ Config parse(const std::string& text, const fs::path& file_in) {
              "must be a size such as 1536MB or 4GB, not " + cfg.warehouse.memory_limit);
       }
     }
+    if (cfg.warehouse.type == "clickhouse") {
+      if (!w["url"]) fail(origin_of(w, file, "warehouse"), "type clickhouse needs url: http://host:8123");
+      std::string url = scalar(w["url"], file, "warehouse.url");
+      if (!url.starts_with("http://") && !url.starts_with("https://")) {
+        fail(origin_of(w["url"], file, "warehouse.url"), "must start with http:// or https:// (ClickHouse's HTTP port)");
+      }
+      if (w["cluster"]) {
+        fail(origin_of(w["cluster"], file, "warehouse.cluster"),
+             "a ClickHouse cluster (Distributed tables) is not supported yet: point url at one server");
+      }
+    }
     cfg.warehouse.raw = w;
   }
   if (auto c = root["currency"]) {

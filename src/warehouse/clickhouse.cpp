@@ -1,0 +1,454 @@
+#include "warehouse/clickhouse.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "common/errors.hpp"
+#include "common/failpoint.hpp"
+#include "common/strings.hpp"
+#include "net/http.hpp"
+#include "warehouse/warehouse.hpp"
+
+namespace billingfoot::warehouse {
+
+using common::quote_literal;
+
+namespace {
+
+// ClickHouse identifiers: backquoted, backquote and backslash escaped.
+std::string ch_ident(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "`";
+}
+
+// A ClickHouse string literal ('…' with backslash escapes).
+std::string ch_literal(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+// One TabSeparated field: \N is NULL, backslash escapes otherwise.
+std::optional<std::string> tsv_field(std::string_view raw) {
+  if (raw == "\\N") return std::nullopt;
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '\\' || i + 1 == raw.size()) {
+      out += raw[i];
+      continue;
+    }
+    char c = raw[++i];
+    switch (c) {
+      case 't': out += '\t'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case '0': out += '\0'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string_view> split_tabs(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= line.size(); ++i) {
+    if (i == line.size() || line[i] == '\t') {
+      out.push_back(line.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+// The ClickHouse type for a DuckDB column type of focus_costs.
+std::string ch_type(const std::string& duck_type, bool nullable) {
+  std::string t;
+  if (duck_type.starts_with("DECIMAL")) {
+    t = "Decimal" + duck_type.substr(7);
+  } else if (duck_type == "TIMESTAMP" || duck_type == "TIMESTAMP WITH TIME ZONE") {
+    t = "DateTime('UTC')";
+  } else if (duck_type == "DATE") {
+    t = "Date";
+  } else if (duck_type == "BIGINT") {
+    t = "Int64";
+  } else if (duck_type == "INTEGER") {
+    t = "Int32";
+  } else if (duck_type == "DOUBLE" || duck_type == "FLOAT") {
+    t = "Float64";
+  } else if (duck_type == "BOOLEAN") {
+    t = "UInt8";
+  } else {
+    t = "String";  // VARCHAR, JSON (Tags stays JSON text; x_TagKeys/x_TagValues group by tag)
+  }
+  return nullable ? "Nullable(" + t + ")" : t;
+}
+
+// Partition key columns: never NULL in ClickHouse.
+bool is_key_column(const std::string& name) { return name == "x_SourceName" || name == "x_BillingPeriod"; }
+
+std::string random_suffix() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint64_t> dist;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(dist(rd)));
+  return buf;
+}
+
+}  // namespace
+
+ClickHouse::ClickHouse(ClickHouseSettings settings) : settings_(std::move(settings)) {
+  while (!settings_.url.empty() && settings_.url.back() == '/') settings_.url.pop_back();
+  if (settings_.database.empty()) settings_.database = "billingfoot";
+}
+
+std::string ClickHouse::describe() const { return net::describe_url(settings_.url) + "/" + settings_.database; }
+
+std::string ClickHouse::post(const std::string& sql, const std::string& body, const std::string& context,
+                             const std::string& query_string, bool in_database) {
+  net::Request req;
+  req.method = "POST";
+  req.url = settings_.url + "/?" + (in_database ? "database=" + net::url_encode(settings_.database) : "") + query_string;
+  if (!sql.empty()) req.url += "&query=" + net::url_encode(sql);
+  req.body = body;
+  if (!settings_.user.empty()) req.headers.emplace_back("X-ClickHouse-User", settings_.user);
+  if (!settings_.password.empty()) req.headers.emplace_back("X-ClickHouse-Key", settings_.password);
+  net::RetryPolicy policy;
+  policy.what = "ClickHouse " + describe() + ": " + context;
+  policy.max_attempts = 3;
+  // ClickHouse answers a failed statement with 500 and its exception text: final. Only a
+  // gateway or overload status (502/503/504, 429) is worth another attempt.
+  policy.decide = [](const net::Response& r) -> std::optional<std::chrono::milliseconds> {
+    if (r.status == 429 || (r.status >= 502 && r.status <= 504)) return std::chrono::milliseconds(0);
+    return std::nullopt;
+  };
+  net::Response res;
+  try {
+    res = net::send_with_retry(req, policy);
+  } catch (const net::NetworkError& e) {
+    throw ClickHouseError(std::string(e.what()));
+  }
+  if (res.status != 200) {
+    std::string message = common::trim(res.body);
+    if (message.size() > 600) message = message.substr(0, 600) + "…";
+    throw ClickHouseError("ClickHouse " + describe() + ": " + context + ": HTTP " + std::to_string(res.status) +
+                          ": " + message);
+  }
+  return res.body;
+}
+
+void ClickHouse::execute(const std::string& sql, const std::string& context) { post("", sql, context); }
+
+void ClickHouse::create_database() {
+  post("", "CREATE DATABASE IF NOT EXISTS " + ch_ident(settings_.database), "creating database " + settings_.database,
+       "", false);
+}
+
+ClickHouseResult ClickHouse::query(const std::string& sql, const std::string& context) {
+  std::string body = post("", sql + " FORMAT TabSeparatedWithNamesAndTypes", context);
+  ClickHouseResult out;
+  size_t line_no = 0, start = 0;
+  while (start < body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string::npos) end = body.size();
+    std::string_view line(body.data() + start, end - start);
+    auto fields = split_tabs(line);
+    if (line_no == 0) {
+      for (auto f : fields) out.names.push_back(tsv_field(f).value_or(""));
+    } else if (line_no == 1) {
+      for (auto f : fields) out.types.push_back(tsv_field(f).value_or(""));
+    } else {
+      std::vector<std::optional<std::string>> row;
+      for (auto f : fields) row.push_back(tsv_field(f));
+      if (row.size() != out.names.size()) {
+        throw ClickHouseError("ClickHouse " + describe() + ": " + context + ": malformed result line " +
+                              std::to_string(line_no + 1));
+      }
+      out.rows.push_back(std::move(row));
+    }
+    ++line_no;
+    start = end + 1;
+  }
+  return out;
+}
+
+void ClickHouse::insert_json_lines(const std::string& table, const std::string& rows, const std::string& context) {
+  post("INSERT INTO " + ch_ident(table) + " FORMAT JSONEachRow", rows, context, "&input_format_skip_unknown_fields=0");
+}
+
+void ensure_clickhouse_schema(ClickHouse& ch, Connection& local) {
+  const std::string db = ch.settings().database;
+  ch.create_database();
+  Result cols = local.query(
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'focus_costs' "
+      "AND table_schema = 'main' ORDER BY ordinal_position",
+      "reading the columns of focus_costs");
+  std::vector<std::string> defs;
+  for (size_t i = 0; i < cols.row_count(); ++i) {
+    std::string name = cols.text(i, 0);
+    defs.push_back(ch_ident(name) + " " + ch_type(cols.text(i, 1), !is_key_column(name)));
+  }
+  defs.push_back("`x_TagKeys` Array(String)");
+  defs.push_back("`x_TagValues` Array(String)");
+  // Partitioned by source and billing month: a month is replaced as one partition.
+  ch.execute("CREATE TABLE IF NOT EXISTS focus_costs (" + common::join(defs, ", ") +
+                 ") ENGINE = MergeTree PARTITION BY (x_SourceName, x_BillingPeriod) "
+                 "ORDER BY (x_SourceName, x_BillingPeriod)",
+             "creating focus_costs");
+  ch.execute(
+      "CREATE TABLE IF NOT EXISTS loads (load_id String, source String, billing_period String, fingerprint String, "
+      "rows Int64, billed_cost Decimal(38, 10), effective_cost Decimal(38, 10), published_at DateTime('UTC'), "
+      "publisher String) ENGINE = MergeTree ORDER BY (source, billing_period, published_at)",
+      "creating loads");
+  // Columns the local table gained (a source's x_ extras) are added, never dropped.
+  ClickHouseResult have = ch.query(
+      "SELECT name FROM system.columns WHERE database = " + ch_literal(db) + " AND table = 'focus_costs'",
+      "reading the columns of focus_costs");
+  std::set<std::string> present;
+  for (const auto& r : have.rows) present.insert(r[0].value_or(""));
+  for (size_t i = 0; i < cols.row_count(); ++i) {
+    std::string name = cols.text(i, 0);
+    if (present.count(name)) continue;
+    ch.execute("ALTER TABLE focus_costs ADD COLUMN " + ch_ident(name) + " " + ch_type(cols.text(i, 1), true),
+               "adding column " + name + " to focus_costs");
+  }
+}
+
+std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection& local,
+                                                      const std::filesystem::path& scratch_dir,
+                                                      const std::vector<std::string>& only_sources,
+                                                      size_t chunk_bytes) {
+  ensure_clickhouse_schema(ch, local);
+  // What ClickHouse holds: the newest published load per partition.
+  std::map<std::pair<std::string, std::string>, std::string> remote;
+  ClickHouseResult held = ch.query(
+      "SELECT source, billing_period, argMax(fingerprint, published_at) FROM loads GROUP BY source, billing_period",
+      "reading published loads");
+  for (const auto& r : held.rows) remote[{r[0].value_or(""), r[1].value_or("")}] = r[2].value_or("");
+
+  // What the local warehouse holds: the newest successful load of each partition that still
+  // has rows (or had rows: an emptied month is published as empty).
+  Result local_loads = local.query(
+      "SELECT source, billing_period, arg_max(fingerprint, finished_at), arg_max(rows, finished_at), "
+      "arg_max(billed_cost, finished_at), arg_max(effective_cost, finished_at), arg_max(load_id, finished_at) "
+      "FROM loads WHERE status = 'ok' GROUP BY 1, 2 ORDER BY 1, 2",
+      "reading local loads");
+  std::set<std::string> wanted(only_sources.begin(), only_sources.end());
+  std::vector<PublishedPartition> out;
+  for (size_t i = 0; i < local_loads.row_count(); ++i) {
+    PublishedPartition p;
+    p.source = local_loads.text(i, 0);
+    p.billing_period = local_loads.text(i, 1);
+    p.fingerprint = local_loads.text(i, 2);
+    p.rows = local_loads.is_null(i, 3) ? 0 : local_loads.int64(i, 3);
+    p.billed_cost = local_loads.is_null(i, 4) ? "0" : local_loads.text(i, 4);
+    std::string effective = local_loads.is_null(i, 5) ? "0" : local_loads.text(i, 5);
+    if (!wanted.empty() && !wanted.count(p.source)) continue;
+    auto it = remote.find({p.source, p.billing_period});
+    if (it != remote.end() && it->second == p.fingerprint) {
+      p.unchanged = true;
+      out.push_back(p);
+      continue;
+    }
+    std::string what = p.source + " " + p.billing_period;
+    // A staging table of the same structure, private to this writer.
+    std::string staging = "focus_costs_staging_" + random_suffix();
+    ch.execute("CREATE TABLE " + ch_ident(staging) + " AS focus_costs", "publishing " + what + ": creating staging");
+    try {
+      // The month's rows as JSON lines in a scratch file (never all in memory), sent in chunks.
+      std::filesystem::path file = scratch_dir / (staging + ".jsonl");
+      struct Remove {
+        std::filesystem::path f;
+        ~Remove() {
+          std::error_code ec;
+          std::filesystem::remove(f, ec);
+        }
+      } remove_file{file};
+      local.execute(
+          "COPY (SELECT * EXCLUDE (Tags), CAST(Tags AS VARCHAR) AS Tags, "
+          "coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys, "
+          "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues FROM focus_costs "
+          "WHERE x_SourceName = " + quote_literal(p.source) + " AND x_BillingPeriod = " +
+              quote_literal(p.billing_period) + ") TO " + quote_literal(file.string()) + " (FORMAT json)",
+          "publishing " + what + ": writing rows");
+      std::ifstream in(file, std::ios::binary);
+      std::string chunk, line;
+      int64_t sent = 0;
+      while (std::getline(in, line)) {
+        chunk += line;
+        chunk += '\n';
+        ++sent;
+        if (chunk.size() >= chunk_bytes) {
+          ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
+          chunk.clear();
+        }
+      }
+      if (!chunk.empty()) ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
+      if (sent != p.rows) {
+        throw ClickHouseError("publishing " + what + ": the local partition has " + std::to_string(sent) +
+                              " rows, its load says " + std::to_string(p.rows));
+      }
+      // Everything is staged: check it arrived whole before the swap.
+      ClickHouseResult check = ch.query("SELECT count(), toString(sum(BilledCost)) FROM " + ch_ident(staging),
+                                        "publishing " + what + ": checking staging");
+      int64_t staged = std::stoll(check.rows.at(0).at(0).value_or("0"));
+      if (staged != p.rows) {
+        throw ClickHouseError("publishing " + what + ": " + std::to_string(staged) + " rows staged, expected " +
+                              std::to_string(p.rows));
+      }
+      common::failpoint("clickhouse.before_swap");
+      ch.execute("ALTER TABLE focus_costs REPLACE PARTITION (" + ch_literal(p.source) + ", " +
+                     ch_literal(p.billing_period) + ") FROM " + ch_ident(staging),
+                 "publishing " + what + ": swapping the partition");
+      ch.execute("INSERT INTO loads SELECT " + ch_literal(local_loads.text(i, 6)) + ", " + ch_literal(p.source) +
+                     ", " + ch_literal(p.billing_period) + ", " + ch_literal(p.fingerprint) + ", " +
+                     std::to_string(p.rows) + ", toDecimal128(" + ch_literal(p.billed_cost) + ", 10), toDecimal128(" +
+                     ch_literal(effective) + ", 10), now(), hostName()",
+                 "publishing " + what + ": recording the load");
+    } catch (...) {
+      try {
+        ch.execute("DROP TABLE IF EXISTS " + ch_ident(staging), "dropping staging");
+      } catch (const std::exception& e) {
+        spdlog::warn("{}", e.what());
+      }
+      throw;
+    }
+    ch.execute("DROP TABLE IF EXISTS " + ch_ident(staging), "publishing " + what + ": dropping staging");
+    spdlog::info("published {} to ClickHouse {}: {} rows", what, ch.describe(), p.rows);
+    out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace billingfoot::warehouse
+
+namespace billingfoot::warehouse {
+
+namespace {
+
+// The ClickHouse expression of one dimension of focus_costs.
+std::string ch_dimension(const std::set<std::string>& columns, const std::string& dimension) {
+  if (dimension.starts_with("tag:")) {
+    std::string key = dimension.substr(4);
+    if (key.empty()) throw UsageError("tag: needs a key, e.g. --by tag:team");
+    return "if(has(x_TagKeys, " + ch_literal(key) + "), x_TagValues[indexOf(x_TagKeys, " + ch_literal(key) +
+           ")], '(untagged)')";
+  }
+  for (const auto& c : columns) {
+    if (common::iequals(c, dimension)) return ch_ident(c);
+  }
+  throw UsageError("unknown dimension '" + dimension +
+                   "': use a column of focus_costs (e.g. ServiceName, SubAccountId, RegionId) or tag:KEY");
+}
+
+// [start, end) of an inclusive YYYY-MM or YYYY-MM-DD as ClickHouse DateTime expressions.
+std::string ch_range_start(const std::string& date, const std::string& what) {
+  range_start(date, what);  // validates
+  return "toDateTime(" + ch_literal((date.size() == 7 ? date + "-01" : date) + " 00:00:00") + ", 'UTC')";
+}
+std::string ch_range_end(const std::string& date, const std::string& what) {
+  std::string start = ch_range_start(date, what);
+  return date.size() == 7 ? "addMonths(" + start + ", 1)" : "addDays(" + start + ", 1)";
+}
+
+}  // namespace
+
+CostBreakdown query_costs_clickhouse(ClickHouse& ch, Connection& scratch, const CostQuery& query) {
+  std::string cost = cost_column(query.cost);
+  bool by_period = !query.granularity.empty();
+  if (by_period && query.granularity != "day" && query.granularity != "month") {
+    throw UsageError("granularity must be day or month, not '" + query.granularity + "'");
+  }
+  if (query.top > 0) throw UsageError("top N grouping is not available on the ClickHouse warehouse yet");
+  ClickHouseResult cols = ch.query("SELECT name FROM system.columns WHERE database = " +
+                                       ch_literal(ch.settings().database) + " AND table = 'focus_costs'",
+                                   "reading the columns of focus_costs");
+  std::set<std::string> columns;
+  for (const auto& r : cols.rows) columns.insert(r[0].value_or(""));
+
+  std::string where = "WHERE 1";
+  if (query.from) where += " AND ChargePeriodStart >= " + ch_range_start(*query.from, "from");
+  if (query.to) where += " AND ChargePeriodStart < " + ch_range_end(*query.to, "to");
+  for (const auto& f : query.filters) {
+    std::string expr = "toString(" + ch_dimension(columns, f.dimension) + ")";
+    std::vector<std::string> literals, any;
+    bool null_wanted = false;
+    for (const auto& v : f.values) {
+      if (v == "(null)") {
+        null_wanted = true;
+      } else {
+        literals.push_back(ch_literal(v));
+      }
+    }
+    if (!literals.empty()) any.push_back(expr + " IN (" + common::join(literals, ", ") + ")");
+    if (null_wanted) any.push_back("isNull(" + expr + ")");
+    if (any.empty()) continue;
+    std::string match = "(" + common::join(any, " OR ") + ")";
+    where += f.exclude ? " AND NOT ifNull(" + match + ", 0)" : " AND ifNull(" + match + ", 0)";
+  }
+
+  std::vector<std::string> select, group;
+  if (by_period) {
+    select.push_back(std::string(query.granularity == "day" ? "toDate" : "toStartOfMonth") +
+                     "(assumeNotNull(ChargePeriodStart)) AS period");
+    group.push_back("period");
+  }
+  for (size_t i = 0; i < query.group_by.size(); ++i) {
+    std::string g = "g" + std::to_string(i);
+    select.push_back("toString(" + ch_dimension(columns, query.group_by[i]) + ") AS " + g);
+    group.push_back(g);
+  }
+  select.push_back("toString(sum(" + cost + ")) AS cost");
+  select.push_back("count() AS rows");
+  std::string sql = "SELECT " + common::join(select, ", ") + " FROM focus_costs " + where;
+  if (!group.empty()) sql += " GROUP BY " + common::join(group, ", ");
+  ClickHouseResult res = ch.query(sql, "computing costs");
+
+  // The small aggregate goes into DuckDB so callers format it like any other result.
+  std::vector<std::string> defs;
+  if (by_period) defs.push_back("period DATE");
+  for (const auto& g : query.group_by) defs.push_back(common::quote_ident(g) + " VARCHAR");
+  defs.push_back("cost DECIMAL(38, 10)");
+  defs.push_back("rows BIGINT");
+  scratch.execute("CREATE OR REPLACE TEMP TABLE clickhouse_costs (" + common::join(defs, ", ") + ")");
+  std::string total = "0";
+  int64_t total_rows = 0;
+  {
+    auto app = scratch.appender("clickhouse_costs");
+    for (const auto& row : res.rows) {
+      for (size_t c = 0; c + 2 < row.size(); ++c) {
+        if (row[c]) app.append(*row[c]); else app.append_null();
+      }
+      app.append(row[row.size() - 2].value_or("0"));
+      int64_t n = std::stoll(row.back().value_or("0"));
+      app.append(n);
+      app.end_row();
+      total_rows += n;
+    }
+    app.flush();
+  }
+  std::string order = by_period ? "period, cost DESC" : "cost DESC";
+  for (const auto& g : query.group_by) order += ", " + common::quote_ident(g);
+  CostBreakdown out;
+  out.rows = scratch.query("SELECT * FROM clickhouse_costs ORDER BY " + order, "ordering costs");
+  out.total_cost = scratch.query("SELECT coalesce(sum(cost), 0) FROM clickhouse_costs").text(0, 0);
+  out.total_rows = total_rows;
+  return out;
+}
+
+}  // namespace billingfoot::warehouse

@@ -1,0 +1,86 @@
+#pragma once
+// ClickHouse as the shared warehouse (`warehouse: {type: clickhouse, …}`). DuckDB stays the
+// engine that normalizes each (source, billing period) locally; a loaded partition is then
+// published to ClickHouse over its HTTP interface: inserted into a staging table of the same
+// structure, then swapped in with `ALTER TABLE … REPLACE PARTITION … FROM staging`, which is
+// atomic. A crash before the swap leaves the old month; two writers of one partition each swap
+// in a complete month, so the cents are never doubled (the later swap wins).
+//
+// Works with ClickHouse 18.16 (Debian 12's package: no Parquet, no window functions, JSON via
+// visitParamExtract*) and later releases: only MergeTree, REPLACE PARTITION, JSONEachRow input
+// and TabSeparatedWithNamesAndTypes output are used.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "warehouse/cost_query.hpp"
+#include "warehouse/duckdb.hpp"
+
+namespace billingfoot::warehouse {
+
+struct ClickHouseSettings {
+  std::string url;        // http://host:8123
+  std::string database;   // created when missing
+  std::string user;       // empty: ClickHouse's default user
+  std::string password;   // sent as a header, never logged
+};
+
+// A query result as text: NULL is std::nullopt. Types are ClickHouse's type names.
+struct ClickHouseResult {
+  std::vector<std::string> names, types;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+class ClickHouseError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ClickHouse {
+ public:
+  explicit ClickHouse(ClickHouseSettings settings);
+  // Runs one statement; throws ClickHouseError naming `context`, the server and its message.
+  void execute(const std::string& sql, const std::string& context);
+  ClickHouseResult query(const std::string& sql, const std::string& context);
+  // INSERT INTO table FORMAT JSONEachRow with `rows` as the body (one JSON object per line).
+  void insert_json_lines(const std::string& table, const std::string& rows, const std::string& context);
+  void create_database();  // CREATE DATABASE IF NOT EXISTS
+  const ClickHouseSettings& settings() const { return settings_; }
+  // "host:port/database" for messages (never the password).
+  std::string describe() const;
+
+ private:
+  std::string post(const std::string& sql_or_empty, const std::string& body, const std::string& context,
+                   const std::string& query_string = "", bool in_database = true);
+  ClickHouseSettings settings_;
+};
+
+// One published partition.
+struct PublishedPartition {
+  std::string source, billing_period, fingerprint;
+  int64_t rows = 0;
+  std::string billed_cost;
+  bool unchanged = false;  // ClickHouse already held this load
+};
+
+// Creates the database and its tables (focus_costs with one column per column of the local
+// focus_costs plus x_TagKeys / x_TagValues for grouping by tag, and loads); adds columns the
+// local table gained since.
+void ensure_clickhouse_schema(ClickHouse& ch, Connection& local);
+
+// Publishes every (source, billing period) whose newest successful local load is not the one
+// ClickHouse holds; partitions of sources in `only_sources` (all when empty). Rows are written
+// to a JSON-lines file in `scratch_dir`, then sent in chunks of about `chunk_bytes`. Throws
+// ClickHouseError; partitions already swapped stay published.
+std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection& local,
+                                                      const std::filesystem::path& scratch_dir,
+                                                      const std::vector<std::string>& only_sources,
+                                                      size_t chunk_bytes = 16u << 20);
+
+// The cost breakdown of `query` computed by ClickHouse; the (small) result is handed back as a
+// DuckDB Result of the same shape query_costs returns, held by `scratch` (an in-memory DuckDB
+// connection). group_by/filters on columns of focus_costs or tag:KEY; no `top`.
+CostBreakdown query_costs_clickhouse(ClickHouse& ch, Connection& scratch, const CostQuery& query);
+
+}  // namespace billingfoot::warehouse
