@@ -14,6 +14,7 @@ packages=(
   python3-cryptography          # signs test service-account keys for the fake BigQuery
   libcpp-httplib-dev zlib1g-dev libbrotli-dev   # the HTTP server of `serve`
   chromium                      # browser tests (driven by playwright-core)
+  clickhouse-server             # the ClickHouse warehouse: a real server (18.16) in tests
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <random>
@@ -109,6 +110,10 @@ std::string random_suffix() {
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(dist(rd)));
   return buf;
 }
+
+// Staging tables are named focus_costs_staging_<unix time>_<random>. One older than this was
+// left by a writer that died before its swap; a younger one may be another writer's at work.
+constexpr int64_t kAbandonedAfterSeconds = 6 * 3600;
 
 }  // namespace
 
@@ -229,6 +234,31 @@ void ensure_clickhouse_schema(ClickHouse& ch, Connection& local) {
   }
 }
 
+namespace {
+
+void drop_abandoned_staging(ClickHouse& ch) {
+  ClickHouseResult tables = ch.query("SELECT name FROM system.tables WHERE database = " +
+                                         ch_literal(ch.settings().database) + " AND name LIKE 'focus_costs_staging_%'",
+                                     "listing staging tables");
+  int64_t now = std::time(nullptr);
+  for (const auto& row : tables.rows) {
+    std::string name = row[0].value_or("");
+    std::string rest = name.substr(std::string("focus_costs_staging_").size());
+    size_t cut = rest.find('_');
+    int64_t created = 0;
+    try {
+      created = std::stoll(rest.substr(0, cut));
+    } catch (const std::exception&) {
+      continue;  // not ours
+    }
+    if (now - created < kAbandonedAfterSeconds) continue;
+    ch.execute("DROP TABLE IF EXISTS " + ch_ident(name), "dropping abandoned staging table " + name);
+    spdlog::info("dropped abandoned staging table {} (created {} s ago)", name, now - created);
+  }
+}
+
+}  // namespace
+
 std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection& local,
                                                       const std::filesystem::path& scratch_dir,
                                                       const std::vector<std::string>& only_sources,
@@ -248,6 +278,7 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
       "arg_max(billed_cost, finished_at), arg_max(effective_cost, finished_at), arg_max(load_id, finished_at) "
       "FROM loads WHERE status = 'ok' GROUP BY 1, 2 ORDER BY 1, 2",
       "reading local loads");
+  drop_abandoned_staging(ch);
   std::set<std::string> wanted(only_sources.begin(), only_sources.end());
   std::vector<PublishedPartition> out;
   for (size_t i = 0; i < local_loads.row_count(); ++i) {
@@ -267,7 +298,7 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
     }
     std::string what = p.source + " " + p.billing_period;
     // A staging table of the same structure, private to this writer.
-    std::string staging = "focus_costs_staging_" + random_suffix();
+    std::string staging = "focus_costs_staging_" + std::to_string(std::time(nullptr)) + "_" + random_suffix();
     ch.execute("CREATE TABLE " + ch_ident(staging) + " AS focus_costs", "publishing " + what + ": creating staging");
     try {
       // The month's rows as JSON lines in a scratch file (never all in memory), sent in chunks.

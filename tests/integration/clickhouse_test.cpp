@@ -1,0 +1,216 @@
+// The ClickHouse warehouse against a real ClickHouse server (Debian's clickhouse-server) on a
+// loopback port: sync publishes each month by staging + REPLACE PARTITION, reports computed by
+// ClickHouse equal the DuckDB warehouse's, a kill before the swap leaves the old month, and two
+// syncs of one source at once never double the cents.
+#include <gtest/gtest.h>
+#include <map>
+#include <thread>
+
+#include "support/cli.hpp"
+#include "support/clickhouse.hpp"
+
+namespace billingfoot::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path sample_file() { return shared_testdata("focus-1.0-sample/focus_sample.csv"); }
+
+// Per billing period (YYYY-MM): rows and the exact BilledCost sum, computed from the CSV.
+std::map<std::string, std::pair<int64_t, __int128>> expected_by_period(const fs::path& csv) {
+  auto rows = parse_csv(read_file(csv));
+  size_t cost = 0, period = 0;
+  for (size_t i = 0; i < rows[0].size(); ++i) {
+    if (rows[0][i] == "BilledCost") cost = i;
+    if (rows[0][i] == "BillingPeriodStart") period = i;
+  }
+  std::map<std::string, std::pair<int64_t, __int128>> out;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    auto& e = out[rows[r][period].substr(0, 7)];
+    e.first += 1;
+    e.second += parse_decimal_e10(rows[r][cost].empty() ? "0" : rows[r][cost]);
+  }
+  return out;
+}
+
+std::string config(const std::string& url, const std::string& database, const std::string& source,
+                   const fs::path& location) {
+  return "data_dir: ./.billingfoot\nwarehouse:\n  type: clickhouse\n  url: " + url + "\n  database: " + database +
+         "\n  user: " + ClickHouseServer::kUser + "\n  password: ${CH_PASSWORD}\nsources:\n  - name: " + source +
+         "\n    type: focus\n    location: " + location.string() + "\n";
+}
+
+std::map<std::string, std::string> ch_env() { return {{"CH_PASSWORD", ClickHouseServer::kPassword}}; }
+
+// "period\trows\tsum" lines of what ClickHouse holds for a database.
+std::map<std::string, std::pair<int64_t, std::string>> held(const ClickHouseServer& ch, const std::string& db) {
+  std::string body = ch.query("SELECT x_BillingPeriod, count(), toString(sum(BilledCost)) FROM " + db +
+                              ".focus_costs GROUP BY x_BillingPeriod ORDER BY x_BillingPeriod FORMAT TSV");
+  std::map<std::string, std::pair<int64_t, std::string>> out;
+  for (const auto& line : parse_csv(body)) {
+    if (line.empty() || line[0].empty()) continue;
+    auto a = line[0].find('\t'), b = line[0].rfind('\t');
+    out[line[0].substr(0, a)] = {std::stoll(line[0].substr(a + 1, b - a - 1)), line[0].substr(b + 1)};
+  }
+  return out;
+}
+
+class ClickHouseWarehouse : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!ClickHouseServer::available()) {
+      GTEST_SKIP() << "clickhouse-server is not installed (scripts/install-deps.sh installs it)";
+    }
+    ch_ = std::make_unique<ClickHouseServer>();
+  }
+  std::unique_ptr<ClickHouseServer> ch_;
+};
+
+TEST_F(ClickHouseWarehouse, SyncPublishesEveryMonthAndReportsEqualTheDuckDbWarehouse) {
+  TempDir dir;
+  write_file(dir / "billingfoot.yaml", config(ch_->url(), "billing", "sample", sample_file()));
+  auto r = run_cli({"sync"}, ch_env(), dir.path());
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("clickhouse  sample  2024-09  published"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(ClickHouseServer::kPassword), std::string::npos);
+  EXPECT_EQ(r.err.find(ClickHouseServer::kPassword), std::string::npos);
+
+  // Every month, to the cent of the input file.
+  auto want = expected_by_period(sample_file());
+  auto have = held(*ch_, "billing");
+  ASSERT_EQ(have.size(), want.size());
+  for (const auto& [period, expect] : want) {
+    EXPECT_EQ(have[period].first, expect.first) << period;
+    EXPECT_EQ(parse_decimal_e10(have[period].second), expect.second) << period;
+  }
+  // The same data seen through the local DuckDB warehouse (a config without ClickHouse).
+  fs::create_directories(dir / "duck");
+  write_file(dir / "duck/billingfoot.yaml", "data_dir: " + (dir / ".billingfoot").string() + "\n");
+  // Tags are grouped by key in ClickHouse as in DuckDB.
+  EXPECT_EQ(ch_->query("SELECT count() FROM billing.focus_costs WHERE has(x_TagKeys, 'env')"),
+            query_scalar(dir / "duck", "SELECT count(*) FROM focus_costs WHERE Tags->>'env' IS NOT NULL") + "\n");
+
+  // The same reports from ClickHouse and from the local DuckDB warehouse.
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"--by", "ServiceCategory"}, {"--by", "tag:env", "--granularity", "month"},
+        {"--by", "ServiceName,RegionId", "--granularity", "day", "--from", "2024-09-05", "--to", "2024-09-20"},
+        {"--by", "SubAccountId", "--cost", "effective"}, {"--by", "ChargeCategory", "--cost", "list"}}) {
+    std::vector<std::string> cmd = {"report", "--format", "json"};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    auto from_ch = run_cli(cmd, ch_env(), dir.path());
+    auto from_duck = run_cli(cmd, {}, dir / "duck");
+    ASSERT_EQ(from_ch.status, 0) << from_ch.err;
+    ASSERT_EQ(from_duck.status, 0) << from_duck.err;
+    EXPECT_EQ(from_ch.out, from_duck.out) << args[1];
+  }
+
+  // A second sync has nothing new: ClickHouse already holds these loads.
+  r = run_cli({"sync"}, ch_env(), dir.path());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("clickhouse  sample  2024-09  unchanged"), std::string::npos) << r.out;
+  EXPECT_EQ(ch_->query("SELECT count() FROM billing.loads"), std::to_string(want.size()) + "\n");
+}
+
+TEST_F(ClickHouseWarehouse, WrongPasswordOrDownServerFailsNamingTheServerWithoutTheSecret) {
+  TempDir dir;
+  write_file(dir / "billingfoot.yaml", config(ch_->url(), "billing", "sample", sample_file()));
+  auto r = run_cli({"sync"}, {{"CH_PASSWORD", "not-the-password"}}, dir.path());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("ClickHouse 127.0.0.1:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("HTTP 401"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("not-the-password"), std::string::npos);
+  // The local load stands; the next sync with the right password publishes it.
+  r = run_cli({"sync"}, ch_env(), dir.path());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("published"), std::string::npos) << r.out;
+
+  ch_->kill_hard();
+  r = run_cli({"report", "--by", "ServiceName"}, ch_env(), dir.path());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("ClickHouse 127.0.0.1:"), std::string::npos) << r.err;
+}
+
+std::string month_file(const std::string& cost, int rows) {
+  std::string text =
+      "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,"
+      "ChargeCategory,BilledCost,EffectiveCost,ServiceName\n";
+  for (int i = 0; i < rows; ++i) {
+    text += "1,USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,2024-09-05T00:00:00Z,2024-09-06T00:00:00Z,Usage," + cost +
+            "," + cost + ",VM\n";
+  }
+  return text;
+}
+
+TEST_F(ClickHouseWarehouse, KilledBetweenStagingAndSwapLeavesTheOldMonthAndTheRerunCompletesIt) {
+  TempDir dir;
+  write_file(dir / "exports/sep.csv", month_file("1.00", 100));
+  write_file(dir / "billingfoot.yaml", config(ch_->url(), "billing", "files", dir / "exports"));
+  auto r = run_cli({"sync"}, ch_env(), dir.path());
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(held(*ch_, "billing")["2024-09"], (std::pair<int64_t, std::string>{100, "100.0000000000"}));
+
+  // A new delivery: loaded locally, staged in ClickHouse, then the process is killed.
+  write_file(dir / "exports/sep.csv", month_file("3.00", 500));
+  auto env = ch_env();
+  env["BILLINGFOOT_FAILPOINT"] = "clickhouse.before_swap";
+  auto child = start_cli({"sync"}, env, dir.path());
+  ASSERT_TRUE(child.wait_for_stderr("failpoint clickhouse.before_swap reached", 60000)) << child.seen;
+  child.kill_hard();
+  // The staged rows exist but are not visible: the old month is intact.
+  EXPECT_EQ(ch_->query("SELECT count() FROM system.tables WHERE database = 'billing' AND name LIKE "
+                       "'focus_costs_staging_%'"),
+            "1\n");
+  EXPECT_EQ(held(*ch_, "billing")["2024-09"], (std::pair<int64_t, std::string>{100, "100.0000000000"}));
+
+  // A staging table abandoned long ago (its name carries its creation time) is removed by the
+  // next publish; a young one may belong to a writer still at work and is left alone.
+  ch_->query("CREATE TABLE billing.focus_costs_staging_1000000000_0123456789abcdef AS billing.focus_costs");
+
+  // The local month is already the new one ("unchanged"), yet ClickHouse does not hold it:
+  // the rerun publishes it.
+  r = run_cli({"sync"}, ch_env(), dir.path());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("clickhouse  files  2024-09  published"), std::string::npos) << r.out;
+  EXPECT_EQ(held(*ch_, "billing")["2024-09"], (std::pair<int64_t, std::string>{500, "1500.0000000000"}));
+  EXPECT_EQ(ch_->query("SELECT count() FROM system.tables WHERE database = 'billing' AND name = "
+                       "'focus_costs_staging_1000000000_0123456789abcdef'"),
+            "0\n");
+  EXPECT_EQ(ch_->query("SELECT count() FROM system.tables WHERE database = 'billing' AND name LIKE "
+                       "'focus_costs_staging_%'"),
+            "1\n");  // the killed writer's, young
+}
+
+TEST_F(ClickHouseWarehouse, TwoConcurrentSyncsOfTheSameSourceNeverDoubleTheCents) {
+  // Two machines (two data directories) sync the same source into one ClickHouse at once, for
+  // three deliveries of the file: each time both stage and swap the whole month.
+  TempDir a, b, exports;
+  fs::path file = exports / "focus.csv";
+  std::string text = read_file(sample_file());
+  for (auto* d : {&a, &b}) write_file(*d / "billingfoot.yaml", config(ch_->url(), "shared", "sample", file));
+  for (int round = 0; round < 3; ++round) {
+    // The next delivery has one more charge (a copy of the last line).
+    if (round > 0) {
+      std::string body = text.substr(0, text.size() - 1);
+      text += body.substr(body.rfind('\n') + 1) + "\n";
+    }
+    write_file(file, text);
+    CliResult first, second;
+    std::thread other([&] { second = run_cli({"sync"}, ch_env(), b.path()); });
+    first = run_cli({"sync"}, ch_env(), a.path());
+    other.join();
+    for (const auto* r : {&first, &second}) {
+      EXPECT_EQ(r->status, 0) << r->err;
+      EXPECT_NE(r->out.find("clickhouse  sample  2024-09"), std::string::npos) << r->out;
+    }
+    auto want = expected_by_period(file);
+    auto have = held(*ch_, "shared");
+    ASSERT_EQ(have.size(), want.size());
+    for (const auto& [period, expect] : want) {
+      EXPECT_EQ(have[period].first, expect.first) << "round " << round << " " << period;
+      EXPECT_EQ(parse_decimal_e10(have[period].second), expect.second) << "round " << round << " " << period;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace billingfoot::testing
