@@ -254,7 +254,10 @@ ExportSummary export_lake(warehouse::Connection& con, LakeStore& store, const Ex
                                  store.describe(table + "/" + dir) + ": " + error.what());
       }
       auto it = exported.find(dir);
-      PartitionOutcome removed{table, parse_partition_dir(dir).value_or(PartitionKey{}), PartitionAction::Removed};
+      PartitionOutcome removed;
+      removed.table = table;
+      removed.key = parse_partition_dir(dir).value_or(PartitionKey{});
+      removed.action = PartitionAction::Removed;
       if (it != exported.end()) {
         removed.rows = it->second.rows;
         removed.bytes = it->second.bytes;
