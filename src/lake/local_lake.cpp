@@ -184,7 +184,7 @@ class LocalLake : public LakeStore {
 }  // namespace
 
 std::unique_ptr<LakeStore> open_local_lake(const fs::path& root, const std::string& export_id) {
-  return std::make_unique<LocalLake>(fs::absolute(root), export_id);
+  return std::make_unique<LocalLake>(fs::absolute(root).lexically_normal(), export_id);
 }
 
 }  // namespace billingfoot::lake
