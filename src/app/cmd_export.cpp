@@ -2,10 +2,9 @@
 // cost tables (see lake/exporter.hpp), with a summary of what it wrote.
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "app/app.hpp"
 #include "app/output.hpp"
@@ -44,11 +43,13 @@ lake::S3LakeOptions s3_options(const ExportArgs& args, const config::Config& cfg
   auto credentials = net::AwsCredentials::from_environment();
   if (!credentials) {
     throw UsageError("export to " + args.to +
-                     " needs S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN "
+                     " needs S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and "
+                     "AWS_SESSION_TOKEN "
                      "for temporary credentials)");
   }
   o.s3.credentials = *credentials;
-  if (args.multipart_threshold < 1) throw UsageError("--multipart-threshold must be at least 1 byte");
+  if (args.multipart_threshold < 1)
+    throw UsageError("--multipart-threshold must be at least 1 byte");
   if (args.part_size < 1) throw UsageError("--part-size must be at least 1 byte");
   o.multipart = {args.multipart_threshold, args.part_size};
   o.scratch = cfg.data_dir / "export-scratch";
@@ -74,17 +75,19 @@ void print_table(const lake::ExportSummary& s, const std::string& currency) {
     dir_w = std::max(dir_w, p.key.dir().size());
   }
   if (!s.partitions.empty()) {
-    std::cout << fmt::format("{:<{}}  {:<{}}  {:<9}  {:>9}  {:>10}  {:>16}\n", "table", table_w, "partition", dir_w,
-                             "action", "rows", "bytes", cost_header);
+    std::cout << fmt::format("{:<{}}  {:<{}}  {:<9}  {:>9}  {:>10}  {:>16}\n", "table", table_w,
+                             "partition", dir_w, "action", "rows", "bytes", cost_header);
     for (const auto& p : s.partitions) {
-      std::cout << fmt::format("{:<{}}  {:<{}}  {:<9}  {:>9}  {:>10}  {:>16}\n", p.table, table_w, p.key.dir(), dir_w,
-                               lake::action_name(p.action), p.rows, p.bytes, format_money(p.billed_cost));
+      std::cout << fmt::format("{:<{}}  {:<{}}  {:<9}  {:>9}  {:>10}  {:>16}\n", p.table, table_w,
+                               p.key.dir(), dir_w, lake::action_name(p.action), p.rows, p.bytes,
+                               format_money(p.billed_cost));
     }
   } else {
     std::cout << "no cost rows in the warehouse: nothing to export\n";
   }
   std::cout << fmt::format(
-      "\nexported to {} in {:.1f} s (export {}): {} partitions written, {} unchanged, {} removed; {} rows, {} "
+      "\nexported to {} in {:.1f} s (export {}): {} partitions written, {} unchanged, {} removed; "
+      "{} rows, {} "
       "written; the lake holds {} rows, {}\n",
       s.location, s.seconds, s.export_id, s.written, s.unchanged, s.removed, s.rows_written,
       human_bytes(s.bytes_written), s.rows_total, human_bytes(s.bytes_total));
@@ -93,14 +96,15 @@ void print_table(const lake::ExportSummary& s, const std::string& currency) {
 void print_json(const lake::ExportSummary& s) {
   nlohmann::ordered_json partitions = nlohmann::ordered_json::array();
   for (const auto& p : s.partitions) {
-    partitions.push_back({{"table", p.table},
-                          {"provider", p.key.provider ? nlohmann::ordered_json(*p.key.provider) : nullptr},
-                          {"billing_period", p.key.billing_period},
-                          {"path", p.table + "/" + p.key.dir()},
-                          {"action", lake::action_name(p.action)},
-                          {"rows", p.rows},
-                          {"bytes", p.bytes},
-                          {"billed_cost", p.billed_cost}});
+    partitions.push_back(
+        {{"table", p.table},
+         {"provider", p.key.provider ? nlohmann::ordered_json(*p.key.provider) : nullptr},
+         {"billing_period", p.key.billing_period},
+         {"path", p.table + "/" + p.key.dir()},
+         {"action", lake::action_name(p.action)},
+         {"rows", p.rows},
+         {"bytes", p.bytes},
+         {"billed_cost", p.billed_cost}});
   }
   nlohmann::ordered_json out = {{"export_id", s.export_id},
                                 {"to", s.location},
@@ -120,7 +124,8 @@ void print_json(const lake::ExportSummary& s) {
 int run_export(const Globals& globals, const ExportArgs& args) {
   Format format = parse_format(args.format);
   auto s3_url = net::parse_s3_url(args.to);
-  if (args.to.starts_with("s3://") && !s3_url) throw UsageError("--to " + args.to + ": expected s3://bucket/prefix");
+  if (args.to.starts_with("s3://") && !s3_url)
+    throw UsageError("--to " + args.to + ": expected s3://bucket/prefix");
   if (!s3_url && (args.region || args.endpoint)) {
     throw UsageError("--region and --endpoint apply to an s3:// target only, not to " + args.to);
   }
@@ -149,23 +154,30 @@ int run_export(const Globals& globals, const ExportArgs& args) {
 }  // namespace
 
 void add_export_command(CLI::App& app, Globals& globals, Action& action) {
-  auto* cmd = app.add_subcommand(
-      "export", "write focus_costs (and cost_allocated) as a Hive-partitioned Parquet lake for BigQuery, Athena, "
-                "Trino or Spark");
+  auto* cmd = app.add_subcommand("export",
+                                 "write focus_costs (and cost_allocated) as a Hive-partitioned "
+                                 "Parquet lake for BigQuery, Athena, "
+                                 "Trino or Spark");
   auto args = std::make_shared<ExportArgs>();
   cmd->add_option("--to", args->to, "a folder, or s3://bucket/prefix")->required();
   cmd->add_flag("--full", args->full, "rewrite every partition, changed or not");
-  cmd->add_option("--format", args->format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  cmd->add_option("--region", args->region, "S3 region (default $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1)");
-  cmd->add_option("--endpoint", args->endpoint,
-                  "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default $AWS_ENDPOINT_URL_S3, "
-                  "$AWS_ENDPOINT_URL; none: AWS)");
+  cmd->add_option("--format", args->format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("--region", args->region,
+                  "S3 region (default $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1)");
+  cmd->add_option(
+      "--endpoint", args->endpoint,
+      "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default $AWS_ENDPOINT_URL_S3, "
+      "$AWS_ENDPOINT_URL; none: AWS)");
   cmd->add_option("--multipart-threshold", args->multipart_threshold,
                   "files of this size or larger go to S3 as multipart uploads (default 64MiB)")
       ->transform(CLI::AsSizeValue(false));
-  cmd->add_option("--part-size", args->part_size, "size of each multipart upload part (default 16MiB; S3 needs >= 5MiB)")
+  cmd->add_option("--part-size", args->part_size,
+                  "size of each multipart upload part (default 16MiB; S3 needs >= 5MiB)")
       ->transform(CLI::AsSizeValue(false));
-  cmd->callback([&globals, &action, args] { action = [&globals, args] { return run_export(globals, *args); }; });
+  cmd->callback([&globals, &action, args] {
+    action = [&globals, args] { return run_export(globals, *args); };
+  });
 }
 
 }  // namespace billingfoot::app

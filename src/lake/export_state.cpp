@@ -1,7 +1,8 @@
 #include "lake/export_state.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 namespace billingfoot::lake {
 
@@ -43,8 +44,12 @@ std::string ExportState::to_json() const {
   for (const auto& [table, partitions] : tables) {
     nlohmann::json t = nlohmann::json::object();
     for (const auto& [dir, p] : partitions) {
-      t[dir] = {{"fingerprint", p.fingerprint}, {"files", p.files},           {"rows", p.rows},
-                {"bytes", p.bytes},             {"billed_cost", p.billed_cost}, {"export_id", p.export_id}};
+      t[dir] = {{"fingerprint", p.fingerprint},
+                {"files", p.files},
+                {"rows", p.rows},
+                {"bytes", p.bytes},
+                {"billed_cost", p.billed_cost},
+                {"export_id", p.export_id}};
     }
     tables_json[table] = std::move(t);
   }

@@ -1,6 +1,5 @@
 #include "lake/exporter.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
@@ -40,18 +40,22 @@ struct WarehousePartition {
 };
 
 bool table_exists(warehouse::Connection& con, const std::string& table) {
-  auto q = con.prepare("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?");
+  auto q = con.prepare(
+      "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?");
   return q.bind(1, table).execute().int64(0, 0) > 0;
 }
 
 std::string partition_filter(const PartitionKey& key) {
   std::string month = quote_literal(key.billing_period + "-01");
-  return std::string("nullif(ProviderName, '') ") + (key.provider ? "= " + quote_literal(*key.provider) : "IS NULL") +
-         " AND BillingPeriodStart >= CAST(" + month + " AS TIMESTAMP) AND BillingPeriodStart < CAST(" + month +
+  return std::string("nullif(ProviderName, '') ") +
+         (key.provider ? "= " + quote_literal(*key.provider) : "IS NULL") +
+         " AND BillingPeriodStart >= CAST(" + month +
+         " AS TIMESTAMP) AND BillingPeriodStart < CAST(" + month +
          " AS TIMESTAMP) + INTERVAL 1 MONTH";
 }
 
-std::vector<WarehousePartition> warehouse_partitions(warehouse::Connection& con, const std::string& table,
+std::vector<WarehousePartition> warehouse_partitions(warehouse::Connection& con,
+                                                     const std::string& table,
                                                      const std::vector<ExportColumn>& columns) {
   std::string signature = kLakeFormat;
   std::vector<std::string> names;
@@ -59,20 +63,23 @@ std::vector<WarehousePartition> warehouse_partitions(warehouse::Connection& con,
     signature += "\n" + c.name + " " + c.type + (c.json_text ? " json" : "");
     names.push_back(quote_ident(c.name));
   }
-  std::string content = table == "focus_costs"
-                            ? "string_agg(DISTINCT x_LoadId, ',' ORDER BY x_LoadId)"
-                            : "CAST(sum(hash(" + common::join(names, ", ") + ")::HUGEINT) AS VARCHAR)";
+  std::string content =
+      table == "focus_costs"
+          ? "string_agg(DISTINCT x_LoadId, ',' ORDER BY x_LoadId)"
+          : "CAST(sum(hash(" + common::join(names, ", ") + ")::HUGEINT) AS VARCHAR)";
   std::string context = "listing the partitions of " + table;
   warehouse::Result missing = con.query(
       "SELECT count(*) FROM " + quote_ident(table) + " WHERE BillingPeriodStart IS NULL", context);
   if (missing.int64(0, 0) > 0) {
-    throw std::runtime_error(table + ": " + missing.text(0, 0) +
-                             " rows have no BillingPeriodStart, so they belong to no partition; nothing was exported");
+    throw std::runtime_error(
+        table + ": " + missing.text(0, 0) +
+        " rows have no BillingPeriodStart, so they belong to no partition; nothing was exported");
   }
   warehouse::Result r = con.query(
-      "SELECT nullif(ProviderName, '') AS provider, strftime(BillingPeriodStart, '%Y-%m') AS period, count(*), "
-      "coalesce(sum(BilledCost), 0), " + content + " FROM " + quote_ident(table) +
-          " GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2",
+      "SELECT nullif(ProviderName, '') AS provider, strftime(BillingPeriodStart, '%Y-%m') AS "
+      "period, count(*), "
+      "coalesce(sum(BilledCost), 0), " +
+          content + " FROM " + quote_ident(table) + " GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2",
       context);
   std::vector<WarehousePartition> partitions;
   for (size_t i = 0; i < r.row_count(); ++i) {
@@ -80,8 +87,8 @@ std::vector<WarehousePartition> warehouse_partitions(warehouse::Connection& con,
     p.key = {r.cell(i, 0), r.text(i, 1)};
     p.rows = r.int64(i, 2);
     p.billed_cost = r.text(i, 3);
-    p.fingerprint = common::sha256_hex(signature + "\nrows=" + std::to_string(p.rows) + "\nbilled=" + p.billed_cost +
-                                       "\ncontent=" + r.text(i, 4));
+    p.fingerprint = common::sha256_hex(signature + "\nrows=" + std::to_string(p.rows) +
+                                       "\nbilled=" + p.billed_cost + "\ncontent=" + r.text(i, 4));
     partitions.push_back(std::move(p));
   }
   return partitions;
@@ -96,25 +103,28 @@ void write_small_file(const fs::path& file, const std::string& text) {
 
 // Writes one partition's Parquet file into a staging folder, checks it against the warehouse
 // and publishes it. Returns what is now in the lake.
-ExportedPartition write_partition(warehouse::Connection& con, LakeStore& store, const std::string& table,
-                                  const std::vector<ExportColumn>& columns, const WarehousePartition& p,
-                                  const std::string& export_id) {
+ExportedPartition write_partition(warehouse::Connection& con, LakeStore& store,
+                                  const std::string& table,
+                                  const std::vector<ExportColumn>& columns,
+                                  const WarehousePartition& p, const std::string& export_id) {
   std::string dir = table + "/" + p.key.dir();
   fs::path staged = store.stage(dir);
   std::string name = store.data_file_name(0);
   fs::path file = staged / name;
   std::string context = "writing " + file.string();
-  con.execute("COPY (SELECT " + export_select_list(columns) + " FROM " + quote_ident(table) + " WHERE " +
-                  partition_filter(p.key) + ") TO " + quote_literal(file.string()) +
+  con.execute("COPY (SELECT " + export_select_list(columns) + " FROM " + quote_ident(table) +
+                  " WHERE " + partition_filter(p.key) + ") TO " + quote_literal(file.string()) +
                   " (FORMAT parquet, COMPRESSION snappy)",
               context);
   // Reconcile before publishing: the file holds exactly the partition's rows and cost.
   warehouse::Result check =
-      con.query("SELECT count(*), coalesce(sum(BilledCost), 0) FROM read_parquet(" + quote_literal(file.string()) + ")",
+      con.query("SELECT count(*), coalesce(sum(BilledCost), 0) FROM read_parquet(" +
+                    quote_literal(file.string()) + ")",
                 "reading back " + file.string());
   if (check.int64(0, 0) != p.rows || check.text(0, 1) != p.billed_cost) {
-    throw std::runtime_error("the written file holds " + check.text(0, 0) + " rows / " + check.text(0, 1) +
-                             " BilledCost, the warehouse " + std::to_string(p.rows) + " / " + p.billed_cost +
+    throw std::runtime_error("the written file holds " + check.text(0, 0) + " rows / " +
+                             check.text(0, 1) + " BilledCost, the warehouse " +
+                             std::to_string(p.rows) + " / " + p.billed_cost +
                              "; nothing was published");
   }
   ExportedPartition e;
@@ -126,16 +136,19 @@ ExportedPartition write_partition(warehouse::Connection& con, LakeStore& store, 
   e.export_id = export_id;
   nlohmann::ordered_json manifest = {
       {"table", table},
-      {"partition", {{"provider", p.key.provider ? nlohmann::ordered_json(*p.key.provider) : nullptr},
-                     {"billing_period", p.key.billing_period}}},
+      {"partition",
+       {{"provider", p.key.provider ? nlohmann::ordered_json(*p.key.provider) : nullptr},
+        {"billing_period", p.key.billing_period}}},
       {"export_id", export_id},
       {"written_at", warehouse::utc_now()},
       {"fingerprint", p.fingerprint},
       {"rows", p.rows},
       {"billed_cost", p.billed_cost},
-      {"files", nlohmann::ordered_json::array({{{"name", name}, {"bytes", e.bytes}, {"rows", p.rows}}})}};
+      {"files",
+       nlohmann::ordered_json::array({{{"name", name}, {"bytes", e.bytes}, {"rows", p.rows}}})}};
   write_small_file(staged / kManifestFile, manifest.dump(2) + "\n");
-  write_small_file(staged / kSuccessFile, nlohmann::ordered_json({{"export_id", export_id}}).dump() + "\n");
+  write_small_file(staged / kSuccessFile,
+                   nlohmann::ordered_json({{"export_id", export_id}}).dump() + "\n");
   store.publish(dir, staged, e.files);
   return e;
 }
@@ -146,7 +159,8 @@ struct TablePlan {
   std::vector<std::string> remove;  // partition folders
 };
 
-TablePlan plan_table(LakeStore& store, const std::string& table, const std::vector<WarehousePartition>& wanted,
+TablePlan plan_table(LakeStore& store, const std::string& table,
+                     const std::vector<WarehousePartition>& wanted,
                      const std::map<std::string, ExportedPartition>& exported, bool full) {
   TablePlan plan;
   std::set<std::string> wanted_dirs;
@@ -193,7 +207,8 @@ std::string new_export_id() {
   return id;
 }
 
-ExportSummary export_lake(warehouse::Connection& con, LakeStore& store, const ExportOptions& options) {
+ExportSummary export_lake(warehouse::Connection& con, LakeStore& store,
+                          const ExportOptions& options) {
   auto started = std::chrono::steady_clock::now();
   ExportSummary summary;
   summary.export_id = options.export_id.empty() ? new_export_id() : options.export_id;
@@ -216,7 +231,8 @@ ExportSummary export_lake(warehouse::Connection& con, LakeStore& store, const Ex
     }
     auto& exported = state.tables[table];
     TablePlan plan = plan_table(store, table, wanted, exported, options.full);
-    bool known = !exported.empty() || store.has_files(table, {kSchemaFile}) || store.has_files(table, {kSuccessFile});
+    bool known = !exported.empty() || store.has_files(table, {kSchemaFile}) ||
+                 store.has_files(table, {kSuccessFile});
     if (!present && plan.remove.empty() && !known) {
       state.tables.erase(table);
       continue;
@@ -227,7 +243,8 @@ ExportSummary export_lake(warehouse::Connection& con, LakeStore& store, const Ex
 
     for (const auto* p : plan.keep) {
       const ExportedPartition& e = exported.at(p->key.dir());
-      summary.partitions.push_back({table, p->key, PartitionAction::Unchanged, e.rows, e.bytes, e.billed_cost});
+      summary.partitions.push_back(
+          {table, p->key, PartitionAction::Unchanged, e.rows, e.bytes, e.billed_cost});
     }
     common::Progress progress("export " + table, plan.write.size());
     size_t done = 0;
@@ -242,7 +259,8 @@ ExportSummary export_lake(warehouse::Connection& con, LakeStore& store, const Ex
                                  store.describe(table + "/" + dir) + ": " + error.what());
       }
       spdlog::info("{} {}: {} rows, {} bytes", table, dir, e.rows, e.bytes);
-      summary.partitions.push_back({table, p->key, PartitionAction::Written, e.rows, e.bytes, e.billed_cost});
+      summary.partitions.push_back(
+          {table, p->key, PartitionAction::Written, e.rows, e.bytes, e.billed_cost});
       exported[dir] = std::move(e);
       save_state();
     }
@@ -277,7 +295,8 @@ ExportSummary export_lake(warehouse::Connection& con, LakeStore& store, const Ex
       continue;
     }
     std::string schema = schema_json(table, columns);
-    if (store.read_text(table + "/" + kSchemaFile) != schema) store.write_text(table + "/" + kSchemaFile, schema);
+    if (store.read_text(table + "/" + kSchemaFile) != schema)
+      store.write_text(table + "/" + kSchemaFile, schema);
     if (changes || !store.has_files(table, {kSuccessFile})) {
       int64_t rows = 0;
       for (const auto& [dir, e] : exported) rows += e.rows;
@@ -291,11 +310,14 @@ ExportSummary export_lake(warehouse::Connection& con, LakeStore& store, const Ex
     summary.tables.push_back(table);
   }
 
-  std::stable_sort(summary.partitions.begin(), summary.partitions.end(), [](const auto& a, const auto& b) {
-    auto rank = [](const std::string& t) { return std::find(kTables.begin(), kTables.end(), t) - kTables.begin(); };
-    if (a.table != b.table) return rank(a.table) < rank(b.table);
-    return a.key.dir() < b.key.dir();
-  });
+  std::stable_sort(summary.partitions.begin(), summary.partitions.end(),
+                   [](const auto& a, const auto& b) {
+                     auto rank = [](const std::string& t) {
+                       return std::find(kTables.begin(), kTables.end(), t) - kTables.begin();
+                     };
+                     if (a.table != b.table) return rank(a.table) < rank(b.table);
+                     return a.key.dir() < b.key.dir();
+                   });
   for (const auto& p : summary.partitions) {
     if (p.action == PartitionAction::Written) {
       ++summary.written;
@@ -311,7 +333,8 @@ ExportSummary export_lake(warehouse::Connection& con, LakeStore& store, const Ex
       summary.bytes_total += p.bytes;
     }
   }
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;
 }
 

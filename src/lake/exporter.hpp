@@ -34,9 +34,9 @@ struct PartitionOutcome {
   std::string table;
   PartitionKey key;
   PartitionAction action = PartitionAction::Unchanged;
-  int64_t rows = 0;          // rows in the partition (before removal, for removed ones)
-  int64_t bytes = 0;         // size of its data files
-  std::string billed_cost;   // sum of BilledCost, exact decimal text
+  int64_t rows = 0;         // rows in the partition (before removal, for removed ones)
+  int64_t bytes = 0;        // size of its data files
+  std::string billed_cost;  // sum of BilledCost, exact decimal text
 };
 
 struct ExportSummary {
@@ -53,7 +53,8 @@ struct ExportSummary {
 // Exports focus_costs and, when the warehouse has it, cost_allocated (a lake table whose
 // warehouse table is gone is removed). Reads only. Throws std::runtime_error naming the table,
 // partition and file or key on the first failure; partitions replaced before it stay replaced.
-ExportSummary export_lake(warehouse::Connection& connection, LakeStore& store, const ExportOptions& options);
+ExportSummary export_lake(warehouse::Connection& connection, LakeStore& store,
+                          const ExportOptions& options);
 
 // A new export id: UTC time and randomness, e.g. "20250301T120000Z-5f3a9c1e".
 std::string new_export_id();

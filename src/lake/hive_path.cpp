@@ -47,7 +47,8 @@ std::optional<std::string> hive_unescape(std::string_view text) {
   if (text == kHiveDefaultPartition) return std::nullopt;
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
       i += 2;
     } else {
@@ -57,13 +58,16 @@ std::optional<std::string> hive_unescape(std::string_view text) {
   return out;
 }
 
-std::string PartitionKey::dir() const { return "provider=" + hive_escape(provider) + "/billing_period=" + billing_period; }
+std::string PartitionKey::dir() const {
+  return "provider=" + hive_escape(provider) + "/billing_period=" + billing_period;
+}
 
 std::optional<PartitionKey> parse_partition_dir(std::string_view dir) {
   auto slash = dir.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
   std::string_view first = dir.substr(0, slash), second = dir.substr(slash + 1);
-  if (!first.starts_with("provider=") || !second.starts_with("billing_period=")) return std::nullopt;
+  if (!first.starts_with("provider=") || !second.starts_with("billing_period="))
+    return std::nullopt;
   std::string_view period = second.substr(std::strlen("billing_period="));
   if (!is_billing_period(period)) return std::nullopt;
   return PartitionKey{hive_unescape(first.substr(std::strlen("provider="))), std::string(period)};

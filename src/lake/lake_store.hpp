@@ -51,7 +51,8 @@ class LakeStore {
 // A lake in a local folder (created if missing). Holds an exclusive lock on the folder while it
 // lives (a second export to it fails at once) and clears what an interrupted export left in
 // its staging folder, `<root>/_billingfoot_staging`.
-std::unique_ptr<LakeStore> open_local_lake(const std::filesystem::path& root, const std::string& export_id);
+std::unique_ptr<LakeStore> open_local_lake(const std::filesystem::path& root,
+                                           const std::string& export_id);
 
 struct S3LakeOptions {
   net::S3Options s3;

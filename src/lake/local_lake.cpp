@@ -3,10 +3,9 @@
 // partition sees all old files or all new ones; the old folder, now in staging, is deleted
 // after. Staging lives in the same file system (<root>/_billingfoot_staging) so renames work.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -43,19 +42,25 @@ void sync_path(const fs::path& path, bool directory) {
 
 class LocalLake : public LakeStore {
  public:
-  LocalLake(fs::path root, std::string export_id) : root_(std::move(root)), export_id_(std::move(export_id)) {
+  LocalLake(fs::path root, std::string export_id)
+      : root_(std::move(root)), export_id_(std::move(export_id)) {
     std::error_code ec;
     fs::create_directories(root_, ec);
-    if (ec) throw std::runtime_error("cannot create the lake folder " + root_.string() + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot create the lake folder " + root_.string() + ": " +
+                               ec.message());
     lock_fd_ = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (lock_fd_ < 0) fail("cannot open the lake folder", root_, errno);
     if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
       ::close(lock_fd_);
-      throw InputError("another billingfoot export is writing to " + root_.string() + "; wait for it to finish");
+      throw InputError("another billingfoot export is writing to " + root_.string() +
+                       "; wait for it to finish");
     }
     // Whatever is in staging belongs to an export that did not finish (we hold the lock).
     fs::remove_all(root_ / kStagingDir, ec);
-    if (ec) throw std::runtime_error("cannot clear " + (root_ / kStagingDir).string() + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot clear " + (root_ / kStagingDir).string() + ": " +
+                               ec.message());
   }
 
   ~LocalLake() override {
@@ -82,7 +87,8 @@ class LocalLake : public LakeStore {
     for (const auto& provider : fs::directory_iterator(base)) {
       if (!provider.is_directory()) continue;
       for (const auto& period : fs::directory_iterator(provider.path())) {
-        std::string dir = provider.path().filename().string() + "/" + period.path().filename().string();
+        std::string dir =
+            provider.path().filename().string() + "/" + period.path().filename().string();
         if (period.is_directory() && parse_partition_dir(dir)) dirs.push_back(dir);
       }
     }
@@ -126,7 +132,8 @@ class LocalLake : public LakeStore {
   void remove_file(const std::string& path) override {
     std::error_code ec;
     fs::remove(root_ / path, ec);
-    if (ec) throw std::runtime_error("cannot delete " + (root_ / path).string() + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot delete " + (root_ / path).string() + ": " + ec.message());
   }
 
   fs::path stage(const std::string& dir) override {
@@ -136,7 +143,8 @@ class LocalLake : public LakeStore {
     return staged;
   }
 
-  void publish(const std::string& dir, const fs::path& staged, const std::vector<std::string>&) override {
+  void publish(const std::string& dir, const fs::path& staged,
+               const std::vector<std::string>&) override {
     for (const auto& f : fs::directory_iterator(staged)) sync_path(f.path(), false);
     sync_path(staged, true);
     common::failpoint("export.before_swap");
@@ -144,8 +152,10 @@ class LocalLake : public LakeStore {
     fs::create_directories(target.parent_path());
     std::error_code ec;
     if (!fs::exists(target, ec)) {
-      if (::rename(staged.c_str(), target.c_str()) != 0) fail("cannot move the new partition into", target, errno);
-    } else if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+      if (::rename(staged.c_str(), target.c_str()) != 0)
+        fail("cannot move the new partition into", target, errno);
+    } else if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) ==
+               0) {
       // `staged` now holds the old files.
     } else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
       // A file system without atomic exchange: move the old folder aside, then the new one in.
@@ -153,14 +163,16 @@ class LocalLake : public LakeStore {
       fs::path old = staged;
       old += ".old";
       if (::rename(target.c_str(), old.c_str()) != 0) fail("cannot move aside", target, errno);
-      if (::rename(staged.c_str(), target.c_str()) != 0) fail("cannot move the new partition into", target, errno);
+      if (::rename(staged.c_str(), target.c_str()) != 0)
+        fail("cannot move the new partition into", target, errno);
       fs::rename(old, staged);
     } else {
       fail("cannot swap the new partition into", target, errno);
     }
     sync_path(target.parent_path(), true);
     fs::remove_all(staged, ec);
-    if (ec) spdlog::warn("cannot delete the replaced files in {}: {}", staged.string(), ec.message());
+    if (ec)
+      spdlog::warn("cannot delete the replaced files in {}: {}", staged.string(), ec.message());
   }
 
   void remove_dir(const std::string& dir) override {
@@ -170,7 +182,8 @@ class LocalLake : public LakeStore {
     // Out of sight in one rename, then deleted.
     fs::path gone = root_ / kStagingDir / export_id_ / "removed" / dir;
     fs::create_directories(gone.parent_path());
-    if (::rename(target.c_str(), gone.c_str()) != 0) fail("cannot remove the partition", target, errno);
+    if (::rename(target.c_str(), gone.c_str()) != 0)
+      fail("cannot remove the partition", target, errno);
     fs::remove_all(gone, ec);
     fs::remove(target.parent_path(), ec);  // the provider folder, when this was its last partition
   }

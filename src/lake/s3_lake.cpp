@@ -5,9 +5,8 @@
 // interrupted export leaves the old manifest and old files in place (plus unreferenced new
 // objects, which the next export deletes).
 #include <signal.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <set>
@@ -29,14 +28,18 @@ void clear_abandoned_scratch(const fs::path& parent) {
   for (const auto& entry : fs::directory_iterator(parent, ec)) {
     std::string name = entry.path().filename().string();
     pid_t pid = static_cast<pid_t>(std::atol(name.substr(0, name.find('-')).c_str()));
-    if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+    if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH)
+      fs::remove_all(entry.path(), ec);
   }
 }
 
 class S3Lake : public LakeStore {
  public:
   S3Lake(const net::S3Url& url, const S3LakeOptions& options, std::string export_id)
-      : url_(url), client_(options.s3), multipart_(options.multipart), export_id_(std::move(export_id)) {
+      : url_(url),
+        client_(options.s3),
+        multipart_(options.multipart),
+        export_id_(std::move(export_id)) {
     clear_abandoned_scratch(options.scratch);
     scratch_ = options.scratch / (std::to_string(::getpid()) + "-" + export_id_);
     for (const auto& o : client_.list(url_.bucket, url_.prefix.empty() ? "" : url_.prefix + "/")) {
@@ -49,7 +52,9 @@ class S3Lake : public LakeStore {
     fs::remove_all(scratch_, ec);
   }
 
-  std::string describe(const std::string& path) const override { return "s3://" + url_.bucket + "/" + key(path); }
+  std::string describe(const std::string& path) const override {
+    return "s3://" + url_.bucket + "/" + key(path);
+  }
 
   std::string data_file_name(int index) const override {
     char part[16];
@@ -99,7 +104,8 @@ class S3Lake : public LakeStore {
     return staged;
   }
 
-  void publish(const std::string& dir, const fs::path& staged, const std::vector<std::string>& data_files) override {
+  void publish(const std::string& dir, const fs::path& staged,
+               const std::vector<std::string>& data_files) override {
     std::set<std::string> current;
     for (const auto& f : data_files) {
       client_.put_file(url_.bucket, key(dir + "/" + f), staged / f, multipart_);

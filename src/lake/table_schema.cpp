@@ -12,7 +12,8 @@ using nlohmann::ordered_json;
 
 std::vector<ExportColumn> export_columns(warehouse::Connection& con, const std::string& table) {
   auto q = con.prepare(
-      "SELECT column_name, data_type, is_nullable, coalesce(comment, '') FROM duckdb_columns() WHERE schema_name = "
+      "SELECT column_name, data_type, is_nullable, coalesce(comment, '') FROM duckdb_columns() "
+      "WHERE schema_name = "
       "'main' AND table_name = ? ORDER BY column_index",
       "reading the columns of " + table);
   warehouse::Result r = q.bind(1, table).execute();
@@ -43,23 +44,34 @@ std::string schema_json(const std::string& table, const std::vector<ExportColumn
   doc["format"] = "parquet";
   doc["compression"] = "snappy";
   doc["layout"] = table + "/provider=<ProviderName>/billing_period=<YYYY-MM>/part-*.parquet";
-  doc["partition_columns"] = ordered_json::array(
-      {{{"name", "provider"},
-        {"type", "VARCHAR"},
-        {"from", "ProviderName"},
-        {"encoding", "Hive path escaping: control characters, space and \"#%'*/:=?\\{[]^ as %XX (uppercase hex); "
-                     "NULL or empty as " + std::string(kHiveDefaultPartition)}},
-       {{"name", "billing_period"},
-        {"type", "VARCHAR"},
-        {"from", "BillingPeriodStart"},
-        {"encoding", "YYYY-MM, the month of BillingPeriodStart (UTC)"}}});
+  doc["partition_columns"] =
+      ordered_json::array({{{"name", "provider"},
+                            {"type", "VARCHAR"},
+                            {"from", "ProviderName"},
+                            {"encoding",
+                             "Hive path escaping: control characters, space and \"#%'*/:=?\\{[]^ "
+                             "as %XX (uppercase hex); "
+                             "NULL or empty as " +
+                                 std::string(kHiveDefaultPartition)}},
+                           {{"name", "billing_period"},
+                            {"type", "VARCHAR"},
+                            {"from", "BillingPeriodStart"},
+                            {"encoding", "YYYY-MM, the month of BillingPeriodStart (UTC)"}}});
   doc["conventions"] = {
-      {"money", "DECIMAL(38,10) columns are exact decimals (Parquet DECIMAL, 16-byte fixed length); never rounded"},
-      {"timestamps", "TIMESTAMP columns are UTC, microsecond precision, written without a time zone "
-                     "(Parquet TIMESTAMP_MICROS, isAdjustedToUTC=false); BillingPeriodEnd and ChargePeriodEnd are exclusive"},
-      {"json", "Columns with json_text true (Tags, SkuPriceDetails, …) are VARCHAR holding a JSON document; "
-               "parse them with the reader's JSON functions"},
-      {"files", "Files whose names start with _ are metadata (_schema.json, _SUCCESS, _manifest.json), not data"}};
+      {"money",
+       "DECIMAL(38,10) columns are exact decimals (Parquet DECIMAL, 16-byte fixed length); never "
+       "rounded"},
+      {"timestamps",
+       "TIMESTAMP columns are UTC, microsecond precision, written without a time zone "
+       "(Parquet TIMESTAMP_MICROS, isAdjustedToUTC=false); BillingPeriodEnd and ChargePeriodEnd "
+       "are exclusive"},
+      {"json",
+       "Columns with json_text true (Tags, SkuPriceDetails, …) are VARCHAR holding a JSON "
+       "document; "
+       "parse them with the reader's JSON functions"},
+      {"files",
+       "Files whose names start with _ are metadata (_schema.json, _SUCCESS, _manifest.json), not "
+       "data"}};
   ordered_json list = ordered_json::array();
   for (const auto& c : columns) {
     model::ColumnMeaning meaning = model::column_meaning(table, c.name, c.comment);

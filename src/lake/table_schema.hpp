@@ -18,7 +18,8 @@ struct ExportColumn {
 };
 
 // The columns of `table` in warehouse order.
-std::vector<ExportColumn> export_columns(warehouse::Connection& connection, const std::string& table);
+std::vector<ExportColumn> export_columns(warehouse::Connection& connection,
+                                         const std::string& table);
 
 // SELECT list that turns the table's rows into the exported ones (JSON columns as text).
 std::string export_select_list(const std::vector<ExportColumn>& columns);

@@ -6,9 +6,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "net/s3.hpp"
@@ -33,7 +32,9 @@ using PartitionTotals = std::map<std::pair<std::string, std::string>, Totals>;
 
 std::string show(const PartitionTotals& t) {
   std::string s;
-  for (const auto& [k, v] : t) s += k.first + " " + k.second + ": " + std::to_string(v.rows) + " / " + format_e10(v.billed) + "\n";
+  for (const auto& [k, v] : t)
+    s += k.first + " " + k.second + ": " + std::to_string(v.rows) + " / " + format_e10(v.billed) +
+         "\n";
   return s;
 }
 
@@ -45,7 +46,8 @@ void add_csv_totals(const fs::path& file, PartitionTotals& totals) {
   for (size_t r = 1; r < table.size(); ++r) {
     const auto& row = table[r];
     if (row.size() < table[0].size()) continue;
-    Totals& t = totals[{row[col.at("ProviderName")], row[col.at("BillingPeriodStart")].substr(0, 7)}];
+    Totals& t =
+        totals[{row[col.at("ProviderName")], row[col.at("BillingPeriodStart")].substr(0, 7)}];
     ++t.rows;
     const std::string& cost = row[col.at("BilledCost")];
     if (!cost.empty() && cost != "NULL") t.billed += parse_decimal_e10(cost);
@@ -60,14 +62,16 @@ PartitionTotals totals_of_rows(const std::vector<std::vector<std::string>>& rows
 
 // The lake as a reader sees it: every Parquet file under <table>, partitions from the paths.
 PartitionTotals lake_totals(const fs::path& lake, const std::string& table = "focus_costs") {
-  return totals_of_rows(file_query(
-      "SELECT provider, billing_period, count(*), sum(BilledCost) FROM read_parquet(" +
-      sql_path((lake / table).string() + "/**/*.parquet") + ", hive_partitioning = true) GROUP BY ALL ORDER BY ALL"));
+  return totals_of_rows(
+      file_query("SELECT provider, billing_period, count(*), sum(BilledCost) FROM read_parquet(" +
+                 sql_path((lake / table).string() + "/**/*.parquet") +
+                 ", hive_partitioning = true) GROUP BY ALL ORDER BY ALL"));
 }
 
 PartitionTotals warehouse_totals(const fs::path& dir, const std::string& table = "focus_costs") {
   CliResult r = run_cli({"query", "--format", "csv",
-                         "SELECT ProviderName, strftime(BillingPeriodStart, '%Y-%m'), count(*), sum(BilledCost) FROM " +
+                         "SELECT ProviderName, strftime(BillingPeriodStart, '%Y-%m'), count(*), "
+                         "sum(BilledCost) FROM " +
                              table + " GROUP BY ALL ORDER BY ALL"},
                         {}, dir);
   EXPECT_EQ(r.status, 0) << r.err;
@@ -80,16 +84,20 @@ const char* kAcme = "Acme Cloud/EU=1";  // a provider name that needs escaping i
 const char* kAcmeDir = "provider=Acme%20Cloud%2FEU%3D1";
 
 // A month of the second source: `rows` charges of `cost` each.
-std::string acme_month(const std::string& month, const std::string& next, const std::string& cost, int rows,
-                       const std::string& provider = kAcme) {
+std::string acme_month(const std::string& month, const std::string& next, const std::string& cost,
+                       int rows, const std::string& provider = kAcme) {
   std::string text =
-      "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,"
-      "ChargeCategory,BilledCost,EffectiveCost,ListCost,ContractedCost,ProviderName,PublisherName,InvoiceIssuerName,"
+      "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
+      "ChargePeriodEnd,"
+      "ChargeCategory,BilledCost,EffectiveCost,ListCost,ContractedCost,ProviderName,PublisherName,"
+      "InvoiceIssuerName,"
       "ServiceName,ServiceCategory,Tags\n";
   for (int i = 0; i < rows; ++i) {
     std::string day = std::to_string(10 + i % 18);
-    text += "42,USD," + month + "-01T00:00:00Z," + next + "-01T00:00:00Z," + month + "-" + day + "T00:00:00Z," + month +
-            "-" + day + "T01:00:00Z,Usage," + cost + "," + cost + "," + cost + "," + cost + "," + provider + ",Acme,Acme,"
+    text += "42,USD," + month + "-01T00:00:00Z," + next + "-01T00:00:00Z," + month + "-" + day +
+            "T00:00:00Z," + month + "-" + day + "T01:00:00Z,Usage," + cost + "," + cost + "," +
+            cost + "," + cost + "," + provider +
+            ",Acme,Acme,"
             "Object Store,Storage,\"{\"\"team\"\": \"\"web\"\"}\"\n";
   }
   return text;
@@ -111,7 +119,8 @@ std::map<std::string, FileId> part_files(const fs::path& table_dir) {
   std::map<std::string, FileId> files;
   if (!fs::exists(table_dir)) return files;
   for (const auto& e : fs::recursive_directory_iterator(table_dir)) {
-    if (e.path().extension() == ".parquet") files[fs::relative(e.path(), table_dir).string()] = file_id(e.path());
+    if (e.path().extension() == ".parquet")
+      files[fs::relative(e.path(), table_dir).string()] = file_id(e.path());
   }
   return files;
 }
@@ -121,9 +130,12 @@ class LakeExport : public ::testing::Test {
   void SetUp() override {
     write_file(dir_ / "acme/sep.csv", acme_month("2024-09", "2024-10", "1.2500000001", 30));
     write_file(dir_ / "acme/oct.csv", acme_month("2024-10", "2024-11", "2.5", 20));
-    write_file(dir_ / "billingfoot.yaml", "data_dir: ./.billingfoot\nsources:\n  - name: sample\n    type: focus\n"
-                                          "    location: " + sample().string() + "\n  - name: acme\n    type: focus\n"
-                                          "    location: ./acme\n");
+    write_file(dir_ / "billingfoot.yaml",
+               "data_dir: ./.billingfoot\nsources:\n  - name: sample\n    type: focus\n"
+               "    location: " +
+                   sample().string() +
+                   "\n  - name: acme\n    type: focus\n"
+                   "    location: ./acme\n");
     sync();
   }
 
@@ -143,7 +155,8 @@ class LakeExport : public ::testing::Test {
     return t;
   }
 
-  json export_json(const std::vector<std::string>& extra = {}, const std::map<std::string, std::string>& env = {}) {
+  json export_json(const std::vector<std::string>& extra = {},
+                   const std::map<std::string, std::string>& env = {}) {
     std::vector<std::string> args = {"export", "--to", lake().string(), "--format", "json"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = run_cli(args, env, dir_.path());
@@ -185,15 +198,17 @@ TEST_F(LakeExport, LocalLakeReadBackEqualsInputFilesAndWarehousePerProviderAndMo
   EXPECT_FALSE(fs::exists(lake() / "_billingfoot_staging"));
   EXPECT_FALSE(fs::exists(lake() / "cost_allocated"));
   auto acme = file_query("SELECT DISTINCT provider FROM read_parquet(" +
-                         sql_path(partition(kAcmeDir, "2024-10").string() + "/*.parquet") + ", hive_partitioning = true)");
+                         sql_path(partition(kAcmeDir, "2024-10").string() + "/*.parquet") +
+                         ", hive_partitioning = true)");
   ASSERT_EQ(acme.size(), 1u);
   EXPECT_EQ(acme[0][0], kAcme);
 
   // Money stays DECIMAL(38,10), JSON stays text.
-  auto types = file_query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(" +
-                          sql_path((partition("provider=AWS", "2024-09") / "part-00000.parquet").string()) +
-                          ")) WHERE column_name IN ('BilledCost', 'EffectiveCost', 'Tags', 'BillingPeriodStart') "
-                          "ORDER BY 1");
+  auto types = file_query(
+      "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(" +
+      sql_path((partition("provider=AWS", "2024-09") / "part-00000.parquet").string()) +
+      ")) WHERE column_name IN ('BilledCost', 'EffectiveCost', 'Tags', 'BillingPeriodStart') "
+      "ORDER BY 1");
   ASSERT_EQ(types.size(), 4u);
   EXPECT_EQ(types[0], (std::vector<std::string>{"BilledCost", "DECIMAL(38,10)"}));
   EXPECT_EQ(types[1], (std::vector<std::string>{"BillingPeriodStart", "TIMESTAMP"}));
@@ -207,20 +222,23 @@ TEST_F(LakeExport, LocalLakeReadBackEqualsInputFilesAndWarehousePerProviderAndMo
   // The schema file lists every column of focus_costs, in order, with FOCUS meanings.
   json schema = json::parse(read_file(lake() / "focus_costs/_schema.json"), nullptr, false);
   ASSERT_FALSE(schema.is_discarded());
-  CliResult cols = run_cli({"query", "--format", "csv",
-                            "SELECT column_name FROM information_schema.columns WHERE table_name = 'focus_costs' "
-                            "ORDER BY ordinal_position"},
-                           {}, dir_.path());
+  CliResult cols = run_cli(
+      {"query", "--format", "csv",
+       "SELECT column_name FROM information_schema.columns WHERE table_name = 'focus_costs' "
+       "ORDER BY ordinal_position"},
+      {}, dir_.path());
   ASSERT_EQ(cols.status, 0) << cols.err;
   auto column_rows = parse_csv(cols.out);
   ASSERT_EQ(schema["columns"].size(), column_rows.size() - 1);
-  for (size_t i = 1; i < column_rows.size(); ++i) EXPECT_EQ(schema["columns"][i - 1]["name"], column_rows[i][0]);
+  for (size_t i = 1; i < column_rows.size(); ++i)
+    EXPECT_EQ(schema["columns"][i - 1]["name"], column_rows[i][0]);
   std::map<std::string, json> by_name;
   for (const auto& c : schema["columns"]) by_name[c["name"]] = c;
   EXPECT_EQ(by_name["BilledCost"]["type"], "DECIMAL(38,10)");
   EXPECT_EQ(by_name["BilledCost"]["nullable"], false);
   EXPECT_EQ(by_name["BilledCost"]["focus"]["feature_level"], "Mandatory");
-  EXPECT_NE(by_name["BilledCost"]["description"].get<std::string>().find("invoicing"), std::string::npos);
+  EXPECT_NE(by_name["BilledCost"]["description"].get<std::string>().find("invoicing"),
+            std::string::npos);
   EXPECT_EQ(by_name["Tags"]["type"], "VARCHAR");
   EXPECT_EQ(by_name["Tags"]["json_text"], true);
   EXPECT_EQ(by_name["x_SourceName"]["nullable"], false);
@@ -246,7 +264,10 @@ TEST_F(LakeExport, ReExportKeepsUnchangedFilesAndRewritesOnlyTheChangedMonth) {
   EXPECT_EQ(changed["written"], 1);
   EXPECT_EQ(changed["unchanged"], 5);
   for (const auto& p : changed["partitions"]) {
-    std::string expected_action = p["path"] == std::string("focus_costs/") + kAcmeDir + "/billing_period=2024-10" ? "written" : "unchanged";
+    std::string expected_action =
+        p["path"] == std::string("focus_costs/") + kAcmeDir + "/billing_period=2024-10"
+            ? "written"
+            : "unchanged";
     EXPECT_EQ(p["action"], expected_action) << p.dump();
   }
   auto after = part_files(lake() / "focus_costs");
@@ -259,7 +280,8 @@ TEST_F(LakeExport, ReExportKeepsUnchangedFilesAndRewritesOnlyTheChangedMonth) {
     }
   }
   EXPECT_EQ(lake_totals(lake()), expected());
-  EXPECT_EQ((lake_totals(lake())[{kAcme, "2024-10"}]), (Totals{25, 25 * parse_decimal_e10("3.0000000007")}));
+  EXPECT_EQ((lake_totals(lake())[{kAcme, "2024-10"}]),
+            (Totals{25, 25 * parse_decimal_e10("3.0000000007")}));
 
   // October now comes from another provider name: its old partition disappears from the lake.
   write_file(dir_ / "acme/oct.csv", acme_month("2024-10", "2024-11", "4", 5, "Acme"));
@@ -285,8 +307,8 @@ TEST_F(LakeExport, ExportKilledBeforeTheSwapLeavesTheOldPartitionWholeAndTheNext
   write_file(dir_ / "acme/oct.csv", acme_month("2024-10", "2024-11", "9.99", 40));
   sync();
 
-  auto child = start_cli({"export", "--to", lake().string()}, {{"BILLINGFOOT_FAILPOINT", "export.before_swap"}},
-                         dir_.path());
+  auto child = start_cli({"export", "--to", lake().string()},
+                         {{"BILLINGFOOT_FAILPOINT", "export.before_swap"}}, dir_.path());
   ASSERT_TRUE(child.wait_for_stderr("failpoint export.before_swap reached", 120000)) << child.seen;
   child.kill_hard();
 
@@ -298,30 +320,34 @@ TEST_F(LakeExport, ExportKilledBeforeTheSwapLeavesTheOldPartitionWholeAndTheNext
   EXPECT_TRUE(staged);
   EXPECT_EQ(lake_totals(lake()), old_totals);
   std::set<std::string> names;
-  for (const auto& e : fs::directory_iterator(partition(kAcmeDir, "2024-10"))) names.insert(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(partition(kAcmeDir, "2024-10")))
+    names.insert(e.path().filename().string());
   EXPECT_EQ(names, (std::set<std::string>{"part-00000.parquet", "_manifest.json", "_SUCCESS"}));
   EXPECT_FALSE(fs::exists(lake() / "focus_costs/_SUCCESS")) << "the table is mid-export";
 
   json next = export_json();
   EXPECT_EQ(next["written"], 1);
   EXPECT_EQ(lake_totals(lake()), expected());
-  EXPECT_EQ((lake_totals(lake())[{kAcme, "2024-10"}]), (Totals{40, 40 * parse_decimal_e10("9.99")}));
+  EXPECT_EQ((lake_totals(lake())[{kAcme, "2024-10"}]),
+            (Totals{40, 40 * parse_decimal_e10("9.99")}));
   EXPECT_TRUE(fs::exists(lake() / "focus_costs/_SUCCESS"));
   EXPECT_FALSE(fs::exists(lake() / "_billingfoot_staging"));
 }
 
 TEST_F(LakeExport, AllocatedCostsAreExportedWithTheSamePartitioning) {
-  write_file(dir_ / "billingfoot.yaml",
-             read_file(dir_ / "billingfoot.yaml") +
-                 "allocation:\n  dimensions:\n    - name: team\n      default: unallocated\n      rules:\n"
-                 "        - {match: {\"tag:team\": {regex: \"^(.+)$\"}}, value: \"$1\"}\n");
+  write_file(
+      dir_ / "billingfoot.yaml",
+      read_file(dir_ / "billingfoot.yaml") +
+          "allocation:\n  dimensions:\n    - name: team\n      default: unallocated\n      rules:\n"
+          "        - {match: {\"tag:team\": {regex: \"^(.+)$\"}}, value: \"$1\"}\n");
   json out = export_json();
   EXPECT_EQ(out["tables"], json::array({"focus_costs", "cost_allocated"}));
   EXPECT_EQ(out["written"], 12);
   EXPECT_EQ(lake_totals(lake(), "cost_allocated"), expected());
-  auto teams = file_query("SELECT team, count(*) FROM read_parquet(" +
-                          sql_path((lake() / "cost_allocated").string() + "/" + kAcmeDir + "/**/*.parquet") +
-                          ") GROUP BY 1");
+  auto teams =
+      file_query("SELECT team, count(*) FROM read_parquet(" +
+                 sql_path((lake() / "cost_allocated").string() + "/" + kAcmeDir + "/**/*.parquet") +
+                 ") GROUP BY 1");
   ASSERT_EQ(teams.size(), 1u);
   EXPECT_EQ(teams[0], (std::vector<std::string>{"web", "50"}));
   json schema = json::parse(read_file(lake() / "cost_allocated/_schema.json"));
@@ -331,9 +357,12 @@ TEST_F(LakeExport, AllocatedCostsAreExportedWithTheSamePartitioning) {
   EXPECT_EQ(export_json()["written"], 0);
 
   // Allocation switched off: the allocated table leaves the lake too.
-  write_file(dir_ / "billingfoot.yaml", "data_dir: ./.billingfoot\nsources:\n  - name: sample\n    type: focus\n"
-                                        "    location: " + sample().string() + "\n  - name: acme\n    type: focus\n"
-                                        "    location: ./acme\n");
+  write_file(dir_ / "billingfoot.yaml",
+             "data_dir: ./.billingfoot\nsources:\n  - name: sample\n    type: focus\n"
+             "    location: " +
+                 sample().string() +
+                 "\n  - name: acme\n    type: focus\n"
+                 "    location: ./acme\n");
   json off = export_json();
   EXPECT_EQ(off["removed"], 6);
   EXPECT_EQ(off["unchanged"], 6);
@@ -344,9 +373,11 @@ TEST_F(LakeExport, AllocatedCostsAreExportedWithTheSamePartitioning) {
 TEST_F(LakeExport, UsageErrorsExitTwo) {
   auto no_target = run_cli({"export"}, {}, dir_.path());
   EXPECT_EQ(no_target.status, 2) << no_target.err;
-  auto region_on_folder = run_cli({"export", "--to", "lake", "--region", "eu-west-1"}, {}, dir_.path());
+  auto region_on_folder =
+      run_cli({"export", "--to", "lake", "--region", "eu-west-1"}, {}, dir_.path());
   EXPECT_EQ(region_on_folder.status, 2) << region_on_folder.err;
-  auto no_credentials = run_cli({"export", "--to", "s3://bucket/lake"}, {{"AWS_ACCESS_KEY_ID", ""}}, dir_.path());
+  auto no_credentials =
+      run_cli({"export", "--to", "s3://bucket/lake"}, {{"AWS_ACCESS_KEY_ID", ""}}, dir_.path());
   EXPECT_EQ(no_credentials.status, 2) << no_credentials.err;
   EXPECT_NE(no_credentials.err.find("AWS_ACCESS_KEY_ID"), std::string::npos) << no_credentials.err;
 }
@@ -356,11 +387,14 @@ TEST_F(LakeExport, UsageErrorsExitTwo) {
 class LakeExportToS3 : public LakeExport {
  protected:
   void SetUp() override {
-    if (!find_program("moto_server")) GTEST_SKIP() << "moto_server is not installed (it is on the CI image)";
+    if (!find_program("moto_server"))
+      GTEST_SKIP() << "moto_server is not installed (it is on the CI image)";
     LakeExport::SetUp();
     // moto checks multipart part sizes like S3 (5 MiB but the last); smaller parts here.
-    moto_ = ServerProcess::start({"moto_server", "-H", "127.0.0.1", "-p", "{port}"}, {{"S3_UPLOAD_PART_MIN_SIZE", "4096"}});
-    env_ = {{"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing-secret"},
+    moto_ = ServerProcess::start({"moto_server", "-H", "127.0.0.1", "-p", "{port}"},
+                                 {{"S3_UPLOAD_PART_MIN_SIZE", "4096"}});
+    env_ = {{"AWS_ACCESS_KEY_ID", "testing"},
+            {"AWS_SECRET_ACCESS_KEY", "testing-secret"},
             {"BILLINGFOOT_HTTP_BACKOFF_MS", "10"}};
     net::S3Options o;
     o.region = "eu-west-1";
@@ -371,16 +405,27 @@ class LakeExportToS3 : public LakeExport {
   }
 
   CliResult s3_export(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"export", "--to", "s3://lake-bucket/billing/lake", "--region", "eu-west-1",
-                                     "--endpoint", moto_->url(), "--format", "json",
-                                     "--multipart-threshold", "16KiB", "--part-size", "8KiB"};
+    std::vector<std::string> args = {"export",
+                                     "--to",
+                                     "s3://lake-bucket/billing/lake",
+                                     "--region",
+                                     "eu-west-1",
+                                     "--endpoint",
+                                     moto_->url(),
+                                     "--format",
+                                     "json",
+                                     "--multipart-threshold",
+                                     "16KiB",
+                                     "--part-size",
+                                     "8KiB"};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_cli(args, env_, dir_.path());
   }
 
   std::map<std::string, net::S3Object> objects() {
     std::map<std::string, net::S3Object> all;
-    for (auto& o : s3_->list("lake-bucket", "billing/lake/")) all[o.key.substr(std::string("billing/lake/").size())] = o;
+    for (auto& o : s3_->list("lake-bucket", "billing/lake/"))
+      all[o.key.substr(std::string("billing/lake/").size())] = o;
     return all;
   }
 
@@ -395,7 +440,8 @@ class LakeExportToS3 : public LakeExport {
       for (const auto& f : manifest["files"]) {
         std::string name = f["name"];
         fs::path file = local / partition / name;
-        s3_->download("lake-bucket", "billing/lake/" + partition + "/" + name, file, f["bytes"].get<int64_t>());
+        s3_->download("lake-bucket", "billing/lake/" + partition + "/" + name, file,
+                      f["bytes"].get<int64_t>());
       }
     }
     return lake_totals(local);
@@ -467,7 +513,8 @@ TEST_F(LakeExportToS3, MultipartUploadsReadBackEqualAndAReExportDeletesTheReplac
 }
 
 TEST_F(LakeExportToS3, MissingBucketFailsNamingIt) {
-  auto r = run_cli({"export", "--to", "s3://no-such-bucket/lake", "--endpoint", moto_->url()}, env_, dir_.path());
+  auto r = run_cli({"export", "--to", "s3://no-such-bucket/lake", "--endpoint", moto_->url()}, env_,
+                   dir_.path());
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("s3://no-such-bucket/lake"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
@@ -476,7 +523,9 @@ TEST_F(LakeExportToS3, MissingBucketFailsNamingIt) {
 TEST_F(LakeExport, UnreachableS3EndpointFailsNamingTheBucket) {
   std::string endpoint = "http://127.0.0.1:" + std::to_string(free_port());
   auto r = run_cli({"export", "--to", "s3://cost-lake/exports", "--endpoint", endpoint},
-                   {{"AWS_ACCESS_KEY_ID", "k"}, {"AWS_SECRET_ACCESS_KEY", "s"}, {"BILLINGFOOT_HTTP_BACKOFF_MS", "1"}},
+                   {{"AWS_ACCESS_KEY_ID", "k"},
+                    {"AWS_SECRET_ACCESS_KEY", "s"},
+                    {"BILLINGFOOT_HTTP_BACKOFF_MS", "1"}},
                    dir_.path());
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("s3://cost-lake/exports"), std::string::npos) << r.err;
