@@ -130,13 +130,14 @@ class LakeExport : public ::testing::Test {
   void SetUp() override {
     write_file(dir_ / "acme/sep.csv", acme_month("2024-09", "2024-10", "1.2500000001", 30));
     write_file(dir_ / "acme/oct.csv", acme_month("2024-10", "2024-11", "2.5", 20));
-    write_file(dir_ / "billingfoot.yaml",
-               "data_dir: ./.billingfoot\nsources:\n  - name: sample\n    type: focus\n"
-               "    location: " +
-                   sample().string() +
-                   "\n  - name: acme\n    type: focus\n"
-                   "    location: ./acme\n");
+    write_file(dir_ / "billingfoot.yaml", sources_config());
     sync();
+  }
+
+  // Two FOCUS sources: the shared sample and the folder of the second provider.
+  static std::string sources_config() {
+    return "data_dir: ./.billingfoot\nsources:\n  - name: sample\n    type: focus\n    location: " +
+           sample().string() + "\n  - name: acme\n    type: focus\n    location: ./acme\n";
   }
 
   static fs::path sample() { return shared_testdata("focus-1.0-sample/focus_sample.csv"); }
@@ -337,7 +338,7 @@ TEST_F(LakeExport, ExportKilledBeforeTheSwapLeavesTheOldPartitionWholeAndTheNext
 TEST_F(LakeExport, AllocatedCostsAreExportedWithTheSamePartitioning) {
   write_file(
       dir_ / "billingfoot.yaml",
-      read_file(dir_ / "billingfoot.yaml") +
+      sources_config() +
           "allocation:\n  dimensions:\n    - name: team\n      default: unallocated\n      rules:\n"
           "        - {match: {\"tag:team\": {regex: \"^(.+)$\"}}, value: \"$1\"}\n");
   json out = export_json();
@@ -357,12 +358,7 @@ TEST_F(LakeExport, AllocatedCostsAreExportedWithTheSamePartitioning) {
   EXPECT_EQ(export_json()["written"], 0);
 
   // Allocation switched off: the allocated table leaves the lake too.
-  write_file(dir_ / "billingfoot.yaml",
-             "data_dir: ./.billingfoot\nsources:\n  - name: sample\n    type: focus\n"
-             "    location: " +
-                 sample().string() +
-                 "\n  - name: acme\n    type: focus\n"
-                 "    location: ./acme\n");
+  write_file(dir_ / "billingfoot.yaml", sources_config());
   json off = export_json();
   EXPECT_EQ(off["removed"], 6);
   EXPECT_EQ(off["unchanged"], 6);
