@@ -273,7 +273,8 @@ warehouse::Warehouse open_warehouse(const config::Config& config, Access access)
     auto lock = lock_data_dir(config.data_dir);
     warehouse::Warehouse::open(file, schema_migrations(), read_write);
   }
-  read_only.external_access = false;  // SQL from users must not reach the filesystem
+  // SQL from users must not reach the filesystem.
+  read_only.external_access = access == Access::ReadOnlyWritingFiles;
   return warehouse::Warehouse::open(file, {}, read_only);
 }
 
@@ -313,6 +314,7 @@ int run(int argc, char** argv) {
   add_budgets_command(app, globals, action);
   add_alerts_command(app, globals, action);
   add_run_command(app, globals, action);
+  add_export_command(app, globals, action);
 
   try {
     app.parse(argc, argv);

@@ -30,7 +30,7 @@ config::Config load_config(const Globals& globals);
 // Every version of the warehouse schema, oldest first.
 const std::vector<warehouse::Migration>& schema_migrations();
 
-enum class Access { ReadWrite, ReadOnly };
+enum class Access { ReadWrite, ReadOnly, ReadOnlyWritingFiles };
 // The ClickHouse warehouse of `warehouse: {type: clickhouse, url, database, user, password}`.
 warehouse::ClickHouse clickhouse_of(const config::Config& config);
 // With a ClickHouse warehouse: publishes what the local warehouse loaded and ClickHouse does
@@ -38,7 +38,8 @@ warehouse::ClickHouse clickhouse_of(const config::Config& config);
 // publishing failed; true, printing nothing, with the DuckDB warehouse.
 bool publish_and_print(const config::Config& config, warehouse::Warehouse& wh, std::ostream& out);
 // Opens <data_dir>/billingfoot.duckdb. ReadOnly also disables file access from SQL and fails
-// with a clear message when nothing has been synced yet.
+// with a clear message when nothing has been synced yet. ReadOnlyWritingFiles is ReadOnly for
+// our own SQL that writes files (export's COPY … TO): never give it SQL from users.
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access = Access::ReadWrite);
 std::filesystem::path warehouse_file(const config::Config& config);
 // Takes the data directory's writer lock (as opening the warehouse for writing does) and holds
@@ -78,6 +79,7 @@ void add_anomalies_command(CLI::App& app, Globals& globals, Action& action);
 void add_budgets_command(CLI::App& app, Globals& globals, Action& action);
 void add_alerts_command(CLI::App& app, Globals& globals, Action& action);
 void add_run_command(CLI::App& app, Globals& globals, Action& action);
+void add_export_command(CLI::App& app, Globals& globals, Action& action);
 
 // Runs the program as `billingfoot ARGS…`; returns the exit status (0, 1 or 2).
 int run(int argc, char** argv);

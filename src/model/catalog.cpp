@@ -13,28 +13,29 @@ using nlohmann::json;
 
 namespace {
 
-std::string describe_column(const std::string& table, const std::string& column, const std::string& comment,
-                            json& entry) {
-  if (table == "focus_costs") {
-    if (const auto* c = focus::find_column(column)) {
-      entry["focus_level"] = std::string(focus::level_name(c->level));
-      entry["focus_version"] = std::string(c->introduced);
-      return std::string(c->description);
-    }
-    for (const auto& own : focus::billingfoot_columns()) {
-      if (own.name == column) return std::string(own.description);
-    }
-    if (column.starts_with("x_")) return "Provider-specific column delivered by a source, kept with the x_ prefix";
-  }
-  return comment;
-}
-
 std::string shorten(std::string v) {
   if (v.size() > 60) v = v.substr(0, 57) + "...";
   return v;
 }
 
 }  // namespace
+
+ColumnMeaning column_meaning(const std::string& table, const std::string& column, const std::string& comment) {
+  if (table != "focus_costs" && table != "cost_allocated") return {comment};
+  if (const auto* c = focus::find_column(column)) return {std::string(c->description), c};
+  for (const auto& own : focus::billingfoot_columns()) {
+    if (own.name == column) return {std::string(own.description)};
+  }
+  if (table == "cost_allocated") {
+    if (column == "x_SharedCost") {
+      return {"Shared-cost rule (allocation.shared) that selected the row: split rows, and shared rows kept whole "
+              "when their month had no target; NULL for other rows"};
+    }
+    if (!column.starts_with("x_")) return {"Allocation dimension (billingfoot.yaml allocation.dimensions)"};
+  }
+  if (column.starts_with("x_")) return {"Provider-specific column delivered by a source, kept with the x_ prefix"};
+  return {comment};
+}
 
 json build_catalog(warehouse::Connection& con, int sample_rows) {
   json catalog = {{"tables", json::array()}, {"coverage", json::array()}};
@@ -53,7 +54,12 @@ json build_catalog(warehouse::Connection& con, int sample_rows) {
     for (size_t c = 0; c < columns.row_count(); ++c) {
       std::string column = columns.text(c, 0);
       json entry = {{"name", column}, {"type", columns.text(c, 1)}, {"examples", json::array()}};
-      entry["description"] = describe_column(name, column, columns.text(c, 2), entry);
+      ColumnMeaning meaning = column_meaning(name, column, columns.text(c, 2));
+      if (meaning.focus) {
+        entry["focus_level"] = std::string(focus::level_name(meaning.focus->level));
+        entry["focus_version"] = std::string(meaning.focus->introduced);
+      }
+      entry["description"] = meaning.description;
       auto examples = con.query("SELECT CAST(" + quote_ident(column) + " AS VARCHAR) v, count(*) n FROM bf_catalog_sample WHERE " +
                                 quote_ident(column) + " IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT 3");
       for (size_t e = 0; e < examples.row_count(); ++e) entry["examples"].push_back(shorten(examples.text(e, 0)));

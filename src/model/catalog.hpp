@@ -5,9 +5,19 @@
 // server can serve the same JSON.
 #include <nlohmann/json.hpp>
 
+#include "focus/catalogue.hpp"
 #include "warehouse/duckdb.hpp"
 
 namespace billingfoot::model {
+
+// What a column of focus_costs or cost_allocated means: FOCUS columns from the catalogue (with
+// their facts), billingfoot's x_ columns, allocation dimensions; for any other table or
+// column, `comment` (the column's COMMENT in the warehouse).
+struct ColumnMeaning {
+  std::string description;
+  const focus::Column* focus = nullptr;  // set for FOCUS columns
+};
+ColumnMeaning column_meaning(const std::string& table, const std::string& column, const std::string& comment);
 
 // {"tables": [{"name", "description", "rows", "columns": [{"name", "type", "description",
 //   "focus_level", "focus_version", "examples": [...]}]}], "coverage": [{"source",

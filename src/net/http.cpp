@@ -9,6 +9,7 @@
 #include <cstring>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -71,6 +72,28 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// Feeds a FileBody to libcurl: at most `left` bytes from the open file.
+struct FileSource {
+  std::FILE* file = nullptr;
+  int64_t left = 0;
+};
+
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto* source = static_cast<FileSource*>(user);
+  size_t want = std::min<int64_t>(static_cast<int64_t>(size * count), source->left);
+  if (want == 0) return 0;
+  size_t n = std::fread(buffer, 1, want, source->file);
+  if (n == 0) return CURL_READFUNC_ABORT;  // the file shrank under us: fail, do not send less
+  source->left -= static_cast<int64_t>(n);
+  return n;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f) std::fclose(f);
+  }
+};
+
 struct HeaderSink {
   Response* response;
   BodySink* body;
@@ -112,7 +135,20 @@ Response perform(const Request& request, BodySink& body) {
   curl_easy_setopt(h.curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h.curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   if (request.method == "HEAD") curl_easy_setopt(h.curl, CURLOPT_NOBODY, 1L);
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+  std::unique_ptr<std::FILE, FileCloser> upload;
+  FileSource source;
+  if (request.body_file) {
+    const FileBody& b = *request.body_file;
+    upload.reset(std::fopen(b.file.c_str(), "rb"));
+    if (!upload || fseeko(upload.get(), b.offset, SEEK_SET) != 0) {
+      throw NetworkError("cannot read " + b.file.string() + ": " + std::strerror(errno));
+    }
+    source = {upload.get(), b.length};
+    curl_easy_setopt(h.curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h.curl, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(h.curl, CURLOPT_READDATA, &source);
+    curl_easy_setopt(h.curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(b.length));
+  } else if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
     curl_easy_setopt(h.curl, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(h.curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
@@ -136,7 +172,7 @@ Response perform(const Request& request, BodySink& body) {
     static const std::string kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     bool has_hash = false;
     for (const auto& [name, value] : request.headers) has_hash = has_hash || common::iequals(name, "x-amz-content-sha256");
-    if (!has_hash && request.body.empty()) {
+    if (!has_hash && request.body.empty() && !request.body_file) {
       h.headers = curl_slist_append(h.headers, ("x-amz-content-sha256: " + kEmptySha256).c_str());
     }
   }

@@ -23,11 +23,20 @@ struct AwsSigV4 {
   std::string session_token;  // sent as x-amz-security-token when not empty
 };
 
+// A request body read from disk as it is sent (an upload), so a large file is never held in
+// memory: `length` bytes from `offset` of `file`.
+struct FileBody {
+  std::filesystem::path file;
+  int64_t offset = 0;
+  int64_t length = 0;
+};
+
 struct Request {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // name, value
   std::string body;
+  std::optional<FileBody> body_file;  // instead of `body`; re-read from disk on every attempt
   std::optional<AwsSigV4> sigv4;
   std::chrono::seconds timeout{300};         // whole transfer
   std::chrono::seconds connect_timeout{15};  // TCP + TLS

@@ -3,6 +3,7 @@
 #include <pugixml.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace billingfoot::net {
@@ -13,6 +14,8 @@ std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
 }
+
+constexpr int64_t kMaxParts = 10000;  // S3's limit per multipart upload
 
 std::string strip_quotes(std::string etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
@@ -168,6 +171,85 @@ void S3Client::put(const std::string& bucket, const std::string& key, const std:
   r.body = body;
   Response response = send_with_retry(r, policy("writing s3://" + bucket + "/" + key));
   if (response.status != 200) fail(response, bucket, key, "s3:PutObject");
+}
+
+std::optional<std::string> S3Client::get_text_if_exists(const std::string& bucket, const std::string& key) const {
+  Response response = send_with_retry(request("GET", bucket, key), policy("reading s3://" + bucket + "/" + key));
+  if (response.status == 404 && parse_error(response).code != "NoSuchBucket") return std::nullopt;
+  if (response.status != 200) fail(response, bucket, key, "s3:GetObject");
+  return response.body;
+}
+
+void S3Client::put_file(const std::string& bucket, const std::string& key, const std::filesystem::path& file,
+                        const Multipart& multipart) const {
+  auto size = static_cast<int64_t>(std::filesystem::file_size(file));
+  if (size >= multipart.threshold && size > 0) {
+    int64_t part_size = std::max<int64_t>(multipart.part_size, 1);
+    part_size = std::max(part_size, (size + kMaxParts - 1) / kMaxParts);
+    put_multipart(bucket, key, file, size, part_size);
+    return;
+  }
+  Request r = request("PUT", bucket, key);
+  r.headers.emplace_back("Content-Type", "application/octet-stream");
+  r.body_file = FileBody{file, 0, size};
+  r.timeout = std::chrono::seconds(6 * 3600);
+  Response response = send_with_retry(r, policy("writing s3://" + bucket + "/" + key));
+  if (response.status != 200) fail(response, bucket, key, "s3:PutObject");
+}
+
+void S3Client::put_multipart(const std::string& bucket, const std::string& key, const std::filesystem::path& file,
+                             int64_t size, int64_t part_size) const {
+  std::string where = "s3://" + bucket + "/" + key;
+  // Query parameters sorted by name, each with '=': libcurl signs the query exactly as given.
+  Request create = request("POST", bucket, key, "uploads=");
+  create.headers.emplace_back("Content-Type", "application/octet-stream");
+  Response created = send_with_retry(create, policy("starting a multipart upload of " + where));
+  if (created.status != 200) fail(created, bucket, key, "s3:PutObject");
+  pugi::xml_document doc;
+  std::string upload_id;
+  if (doc.load_string(created.body.c_str())) upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  if (upload_id.empty()) throw S3Error(where + ": starting a multipart upload: the answer has no UploadId");
+  std::string id_param = "uploadId=" + url_encode(upload_id);
+  try {
+    std::string parts_xml;
+    int part = 0;
+    for (int64_t offset = 0; offset < size; offset += part_size) {
+      ++part;
+      Request r = request("PUT", bucket, key, "partNumber=" + std::to_string(part) + "&" + id_param);
+      r.body_file = FileBody{file, offset, std::min(part_size, size - offset)};
+      r.timeout = std::chrono::seconds(3600);
+      Response response = send_with_retry(r, policy("uploading part " + std::to_string(part) + " of " + where));
+      if (response.status != 200) fail(response, bucket, key, "s3:PutObject");
+      std::string etag = response.header("etag");
+      if (etag.empty()) throw S3Error(where + ": part " + std::to_string(part) + " was stored without an ETag");
+      parts_xml += "<Part><PartNumber>" + std::to_string(part) + "</PartNumber><ETag>" + etag + "</ETag></Part>";
+    }
+    Request complete = request("POST", bucket, key, id_param);
+    complete.headers.emplace_back("Content-Type", "application/xml");
+    complete.body = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" + parts_xml +
+                    "</CompleteMultipartUpload>";
+    Response done = send_with_retry(complete, policy("completing the multipart upload of " + where));
+    // S3 may answer 200 and still fail: the error is then in the body.
+    if (done.status != 200 || done.body.find("<Error>") != std::string::npos) {
+      if (done.status == 200) done.status = 500;
+      fail(done, bucket, key, "s3:PutObject");
+    }
+    spdlog::debug("{}: {} bytes in {} parts", where, size, part);
+  } catch (...) {
+    try {
+      Request abort = request("DELETE", bucket, key, id_param);
+      send_with_retry(abort, policy("aborting the multipart upload of " + where));
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: aborting the multipart upload failed: {}", where, e.what());
+    }
+    throw;
+  }
+}
+
+void S3Client::remove(const std::string& bucket, const std::string& key) const {
+  Response response = send_with_retry(request("DELETE", bucket, key), policy("deleting s3://" + bucket + "/" + key));
+  if (response.status == 404 && parse_error(response).code != "NoSuchBucket") return;
+  if (response.status != 204 && response.status != 200) fail(response, bucket, key, "s3:DeleteObject");
 }
 
 void S3Client::create_bucket(const std::string& bucket) const {

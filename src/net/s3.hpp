@@ -61,14 +61,30 @@ class S3Client {
                 int64_t expected_size = -1) const;
   // A small object (a manifest) as text.
   std::string get_text(const std::string& bucket, const std::string& key) const;
+  // A small object as text, or nullopt when it does not exist (the bucket must).
+  std::optional<std::string> get_text_if_exists(const std::string& bucket, const std::string& key) const;
   // Writes an object (tests and the demo use it to upload fixtures).
   void put(const std::string& bucket, const std::string& key, const std::string& body) const;
+  // Uploads a file, streamed from disk: one PUT below `multipart.threshold` bytes, else a
+  // multipart upload (aborted when any part fails, so no half object is left behind).
+  struct Multipart {
+    int64_t threshold = 64ll << 20;
+    // S3 wants parts of at least 5 MiB (but the last) and at most 10,000 parts; the part size
+    // grows when a file would need more.
+    int64_t part_size = 16ll << 20;
+  };
+  void put_file(const std::string& bucket, const std::string& key, const std::filesystem::path& file,
+                const Multipart& multipart) const;
+  // Deletes an object; deleting one that does not exist is not an error (as in S3).
+  void remove(const std::string& bucket, const std::string& key) const;
   void create_bucket(const std::string& bucket) const;
 
  private:
   Request request(const std::string& method, const std::string& bucket, const std::string& key,
                   const std::string& query = "") const;
   RetryPolicy policy(const std::string& what) const;
+  void put_multipart(const std::string& bucket, const std::string& key, const std::filesystem::path& file,
+                     int64_t size, int64_t part_size) const;
   // Turns a final non-2xx answer into an S3Error; `action` is the IAM permission involved.
   [[noreturn]] void fail(const Response& response, const std::string& bucket, const std::string& key,
                          const std::string& action) const;

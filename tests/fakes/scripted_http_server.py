@@ -15,6 +15,13 @@ Usage: scripted_http_server.py PORT
   GET /count/KEY               how many requests KEY (e.g. flaky/ID) has seen (plain text)
   GET /garbage/...             200 with a body that is neither XML nor JSON (a broken endpoint)
   GET /hang/...                sends nothing for 30 s, then 200 (a hanging endpoint)
+
+  S3 multipart uploads to bucket "mpfail" (parts after the first fail with 500) and "mperr"
+  (every part stored, CompleteMultipartUpload answers 200 with an <Error> body):
+  POST /BUCKET/KEY?uploads=            200 with UploadId "upload-1"
+  PUT /BUCKET/KEY?partNumber=N&…       see above; counted as "part/BUCKET"
+  POST /BUCKET/KEY?uploadId=…          the completion
+  DELETE /BUCKET/KEY?uploadId=…        204, counted as "abort/BUCKET"
 """
 import json
 import sys
@@ -102,6 +109,33 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 return self.reply(200, str(seen.get("/".join(parts[1:]), 0)))
         return self.reply(404, "no such path")
+
+
+    def multipart(self):
+        url = urlparse(self.path)
+        q = parse_qs(url.query, keep_blank_values=True)
+        bucket = url.path.strip("/").split("/")[0]
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length) if length else b""
+        if self.command == "POST" and "uploads" in q:
+            return self.reply(200, "<InitiateMultipartUploadResult><UploadId>upload-1</UploadId>"
+                                   "</InitiateMultipartUploadResult>", {"Content-Type": "application/xml"})
+        if self.command == "PUT" and "partNumber" in q:
+            count("part/" + bucket)
+            if bucket == "mpfail" and int(q["partNumber"][0]) > 1:
+                return self.reply(500, "<Error><Code>InternalError</Code></Error>")
+            return self.reply(200, "", {"ETag": '"etag-%s-%d"' % (q["partNumber"][0], len(body))})
+        if self.command == "POST" and "uploadId" in q:
+            return self.reply(200, "<Error><Code>InternalError</Code><Message>We encountered an internal error"
+                                   "</Message></Error>", {"Content-Type": "application/xml"})
+        if self.command == "DELETE" and "uploadId" in q:
+            count("abort/" + bucket)
+            return self.reply(204)
+        return self.reply(400, "unexpected request")
+
+    do_PUT = multipart
+    do_POST = multipart
+    do_DELETE = multipart
 
 
 if __name__ == "__main__":

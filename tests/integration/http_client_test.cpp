@@ -174,5 +174,30 @@ TEST(HttpUrls, EncodeAndDescribe) {
   EXPECT_EQ(net::describe_url("https://user:pw@host:9/p/q?token=secret"), "host:9/p/q");
 }
 
+// A multipart upload that cannot finish is aborted, so S3 keeps no parts (and bills none).
+TEST_F(HttpClient, FailedMultipartUploadsAreAbortedAndNameTheKey) {
+  TempDir dir;
+  write_file(dir / "big.bin", std::string(10000, 'x'));
+  net::S3Options o;
+  o.endpoint = server_->url();
+  o.credentials = {"id", "secret", ""};
+  net::S3Client s3(o);
+  net::S3Client::Multipart small{1000, 4000};  // three parts: 4000, 4000, 2000 bytes
+
+  try {
+    s3.put_file("mpfail", "lake/part-1.parquet", dir / "big.bin", small);
+    ADD_FAILURE() << "expected an S3Error";
+  } catch (const net::S3Error& e) {
+    EXPECT_NE(std::string(e.what()).find("s3://mpfail/lake/part-1.parquet"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(count("abort/mpfail"), "1");
+  EXPECT_EQ(count("part/mpfail"), "6");  // part 1, then part 2 tried 5 times
+
+  // S3 can answer the completion with 200 and an error in the body: a failure too.
+  EXPECT_THROW(s3.put_file("mperr", "lake/part-1.parquet", dir / "big.bin", small), net::S3Error);
+  EXPECT_EQ(count("part/mperr"), "3");
+  EXPECT_EQ(count("abort/mperr"), "1");
+}
+
 }  // namespace
 }  // namespace billingfoot::testing
