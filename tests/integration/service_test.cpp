@@ -231,8 +231,8 @@ TEST(Service, TwoHundredScheduledRunsAllSucceedWithFlatMemoryAndFile) {
   EXPECT_EQ(service->runs("sample", "failed"), 0);
   // Flat: within 10 % (at least 8 MB) of the start; the leak this guards against added ~60 MB.
   EXPECT_LE(end_kb, start_kb + std::max<int64_t>(8192, start_kb / 10));
-  // The file: a few MB of slack for blocks not yet reused; the leak added ~100 MB.
-  EXPECT_LE(end_bytes, start_bytes + 8u * 1024 * 1024);
+  // The file swings by up to ~7 MB between compactions of the log tables; the leak added ~100 MB.
+  EXPECT_LE(end_bytes, start_bytes + 12u * 1024 * 1024);
   EXPECT_EQ(service->stop(), 0);
   EXPECT_GE(std::stoll(query_scalar(dir.path(), "SELECT count(*) FROM runs WHERE status = 'ok'")), 220);
 }
