@@ -3,6 +3,10 @@
 // ClickHouse equal the DuckDB warehouse's, a kill before the swap leaves the old month, and two
 // syncs of one source at once never double the cents.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
 #include <map>
 #include <thread>
 
@@ -128,6 +132,35 @@ TEST_F(ClickHouseWarehouse, WrongPasswordOrDownServerFailsNamingTheServerWithout
   r = run_cli({"report", "--by", "ServiceName"}, ch_env(), dir.path());
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("ClickHouse 127.0.0.1:"), std::string::npos) << r.err;
+}
+
+TEST_F(ClickHouseWarehouse, TheServicePublishesWhatItSyncs) {
+  TempDir dir;
+  write_file(dir / "billingfoot.yaml", config(ch_->url(), "svc", "sample", sample_file()));
+  auto service = start_cli({"run", "--no-server"}, ch_env(), dir.path());
+  auto want = expected_by_period(sample_file());
+  // A source never synced is synced at start; the batch then publishes it.
+  bool published = false;
+  for (int i = 0; i < 600 && !published; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    try {
+      published = held(*ch_, "svc").size() == want.size() &&
+                  ch_->query("SELECT count() FROM svc.loads") == std::to_string(want.size()) + "\n";
+    } catch (const std::exception&) {
+      // the database does not exist yet
+    }
+  }
+  ::kill(service.pid, SIGTERM);
+  int status = 0;
+  waitpid(service.pid, &status, 0);
+  service.pid = -1;
+  ASSERT_TRUE(published) << service.seen;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto have = held(*ch_, "svc");
+  for (const auto& [period, expect] : want) {
+    EXPECT_EQ(have[period].first, expect.first) << period;
+    EXPECT_EQ(parse_decimal_e10(have[period].second), expect.second) << period;
+  }
 }
 
 std::string month_file(const std::string& cost, int rows) {
