@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -53,13 +53,26 @@ std::optional<std::string> tsv_field(std::string_view raw) {
     }
     char c = raw[++i];
     switch (c) {
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case '0': out += '\0'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      default: out += c;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case '0':
+        out += '\0';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -101,7 +114,9 @@ std::string ch_type(const std::string& duck_type, bool nullable) {
 }
 
 // Partition key columns: never NULL in ClickHouse.
-bool is_key_column(const std::string& name) { return name == "x_SourceName" || name == "x_BillingPeriod"; }
+bool is_key_column(const std::string& name) {
+  return name == "x_SourceName" || name == "x_BillingPeriod";
+}
 
 std::string random_suffix() {
   std::random_device rd;
@@ -122,13 +137,17 @@ ClickHouse::ClickHouse(ClickHouseSettings settings) : settings_(std::move(settin
   if (settings_.database.empty()) settings_.database = "billingfoot";
 }
 
-std::string ClickHouse::describe() const { return net::describe_url(settings_.url) + "/" + settings_.database; }
+std::string ClickHouse::describe() const {
+  return net::describe_url(settings_.url) + "/" + settings_.database;
+}
 
-std::string ClickHouse::post(const std::string& sql, const std::string& body, const std::string& context,
-                             const std::string& query_string, bool in_database) {
+std::string ClickHouse::post(const std::string& sql, const std::string& body,
+                             const std::string& context, const std::string& query_string,
+                             bool in_database) {
   net::Request req;
   req.method = "POST";
-  req.url = settings_.url + "/?" + (in_database ? "database=" + net::url_encode(settings_.database) : "") + query_string;
+  req.url = settings_.url + "/?" +
+            (in_database ? "database=" + net::url_encode(settings_.database) : "") + query_string;
   if (!sql.empty()) req.url += "&query=" + net::url_encode(sql);
   req.body = body;
   if (!settings_.user.empty()) req.headers.emplace_back("X-ClickHouse-User", settings_.user);
@@ -139,7 +158,8 @@ std::string ClickHouse::post(const std::string& sql, const std::string& body, co
   // ClickHouse answers a failed statement with 500 and its exception text: final. Only a
   // gateway or overload status (502/503/504, 429) is worth another attempt.
   policy.decide = [](const net::Response& r) -> std::optional<std::chrono::milliseconds> {
-    if (r.status == 429 || (r.status >= 502 && r.status <= 504)) return std::chrono::milliseconds(0);
+    if (r.status == 429 || (r.status >= 502 && r.status <= 504))
+      return std::chrono::milliseconds(0);
     return std::nullopt;
   };
   net::Response res;
@@ -151,17 +171,19 @@ std::string ClickHouse::post(const std::string& sql, const std::string& body, co
   if (res.status != 200) {
     std::string message = common::trim(res.body);
     if (message.size() > 600) message = message.substr(0, 600) + "…";
-    throw ClickHouseError("ClickHouse " + describe() + ": " + context + ": HTTP " + std::to_string(res.status) +
-                          ": " + message);
+    throw ClickHouseError("ClickHouse " + describe() + ": " + context + ": HTTP " +
+                          std::to_string(res.status) + ": " + message);
   }
   return res.body;
 }
 
-void ClickHouse::execute(const std::string& sql, const std::string& context) { post("", sql, context); }
+void ClickHouse::execute(const std::string& sql, const std::string& context) {
+  post("", sql, context);
+}
 
 void ClickHouse::create_database() {
-  post("", "CREATE DATABASE IF NOT EXISTS " + ch_ident(settings_.database), "creating database " + settings_.database,
-       "", false);
+  post("", "CREATE DATABASE IF NOT EXISTS " + ch_ident(settings_.database),
+       "creating database " + settings_.database, "", false);
 }
 
 ClickHouseResult ClickHouse::query(const std::string& sql, const std::string& context) {
@@ -181,8 +203,8 @@ ClickHouseResult ClickHouse::query(const std::string& sql, const std::string& co
       std::vector<std::optional<std::string>> row;
       for (auto f : fields) row.push_back(tsv_field(f));
       if (row.size() != out.names.size()) {
-        throw ClickHouseError("ClickHouse " + describe() + ": " + context + ": malformed result line " +
-                              std::to_string(line_no + 1));
+        throw ClickHouseError("ClickHouse " + describe() + ": " + context +
+                              ": malformed result line " + std::to_string(line_no + 1));
       }
       out.rows.push_back(std::move(row));
     }
@@ -192,15 +214,18 @@ ClickHouseResult ClickHouse::query(const std::string& sql, const std::string& co
   return out;
 }
 
-void ClickHouse::insert_json_lines(const std::string& table, const std::string& rows, const std::string& context) {
-  post("INSERT INTO " + ch_ident(table) + " FORMAT JSONEachRow", rows, context, "&input_format_skip_unknown_fields=0");
+void ClickHouse::insert_json_lines(const std::string& table, const std::string& rows,
+                                   const std::string& context) {
+  post("INSERT INTO " + ch_ident(table) + " FORMAT JSONEachRow", rows, context,
+       "&input_format_skip_unknown_fields=0");
 }
 
 void ensure_clickhouse_schema(ClickHouse& ch, Connection& local) {
   const std::string db = ch.settings().database;
   ch.create_database();
   Result cols = local.query(
-      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'focus_costs' "
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = "
+      "'focus_costs' "
       "AND table_schema = 'main' ORDER BY ordinal_position",
       "reading the columns of focus_costs");
   std::vector<std::string> defs;
@@ -216,20 +241,24 @@ void ensure_clickhouse_schema(ClickHouse& ch, Connection& local) {
                  "ORDER BY (x_SourceName, x_BillingPeriod)",
              "creating focus_costs");
   ch.execute(
-      "CREATE TABLE IF NOT EXISTS loads (load_id String, source String, billing_period String, fingerprint String, "
-      "rows Int64, billed_cost Decimal(38, 10), effective_cost Decimal(38, 10), published_at DateTime('UTC'), "
+      "CREATE TABLE IF NOT EXISTS loads (load_id String, source String, billing_period String, "
+      "fingerprint String, "
+      "rows Int64, billed_cost Decimal(38, 10), effective_cost Decimal(38, 10), published_at "
+      "DateTime('UTC'), "
       "publisher String) ENGINE = MergeTree ORDER BY (source, billing_period, published_at)",
       "creating loads");
   // Columns the local table gained (a source's x_ extras) are added, never dropped.
-  ClickHouseResult have = ch.query(
-      "SELECT name FROM system.columns WHERE database = " + ch_literal(db) + " AND table = 'focus_costs'",
-      "reading the columns of focus_costs");
+  ClickHouseResult have =
+      ch.query("SELECT name FROM system.columns WHERE database = " + ch_literal(db) +
+                   " AND table = 'focus_costs'",
+               "reading the columns of focus_costs");
   std::set<std::string> present;
   for (const auto& r : have.rows) present.insert(r[0].value_or(""));
   for (size_t i = 0; i < cols.row_count(); ++i) {
     std::string name = cols.text(i, 0);
     if (present.count(name)) continue;
-    ch.execute("ALTER TABLE focus_costs ADD COLUMN " + ch_ident(name) + " " + ch_type(cols.text(i, 1), true),
+    ch.execute("ALTER TABLE focus_costs ADD COLUMN " + ch_ident(name) + " " +
+                   ch_type(cols.text(i, 1), true),
                "adding column " + name + " to focus_costs");
   }
 }
@@ -237,9 +266,10 @@ void ensure_clickhouse_schema(ClickHouse& ch, Connection& local) {
 namespace {
 
 void drop_abandoned_staging(ClickHouse& ch) {
-  ClickHouseResult tables = ch.query("SELECT name FROM system.tables WHERE database = " +
-                                         ch_literal(ch.settings().database) + " AND name LIKE 'focus_costs_staging_%'",
-                                     "listing staging tables");
+  ClickHouseResult tables = ch.query(
+      "SELECT name FROM system.tables WHERE database = " + ch_literal(ch.settings().database) +
+          " AND name LIKE 'focus_costs_staging_%'",
+      "listing staging tables");
   int64_t now = std::time(nullptr);
   for (const auto& row : tables.rows) {
     std::string name = row[0].value_or("");
@@ -252,7 +282,8 @@ void drop_abandoned_staging(ClickHouse& ch) {
       continue;  // not ours
     }
     if (now - created < kAbandonedAfterSeconds) continue;
-    ch.execute("DROP TABLE IF EXISTS " + ch_ident(name), "dropping abandoned staging table " + name);
+    ch.execute("DROP TABLE IF EXISTS " + ch_ident(name),
+               "dropping abandoned staging table " + name);
     spdlog::info("dropped abandoned staging table {} (created {} s ago)", name, now - created);
   }
 }
@@ -267,15 +298,19 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
   // What ClickHouse holds: the newest published load per partition.
   std::map<std::pair<std::string, std::string>, std::string> remote;
   ClickHouseResult held = ch.query(
-      "SELECT source, billing_period, argMax(fingerprint, published_at) FROM loads GROUP BY source, billing_period",
+      "SELECT source, billing_period, argMax(fingerprint, published_at) FROM loads GROUP BY "
+      "source, billing_period",
       "reading published loads");
-  for (const auto& r : held.rows) remote[{r[0].value_or(""), r[1].value_or("")}] = r[2].value_or("");
+  for (const auto& r : held.rows)
+    remote[{r[0].value_or(""), r[1].value_or("")}] = r[2].value_or("");
 
   // What the local warehouse holds: the newest successful load of each partition that still
   // has rows (or had rows: an emptied month is published as empty).
   Result local_loads = local.query(
-      "SELECT source, billing_period, arg_max(fingerprint, finished_at), arg_max(rows, finished_at), "
-      "arg_max(billed_cost, finished_at), arg_max(effective_cost, finished_at), arg_max(load_id, finished_at) "
+      "SELECT source, billing_period, arg_max(fingerprint, finished_at), arg_max(rows, "
+      "finished_at), "
+      "arg_max(billed_cost, finished_at), arg_max(effective_cost, finished_at), arg_max(load_id, "
+      "finished_at) "
       "FROM loads WHERE status = 'ok' GROUP BY 1, 2 ORDER BY 1, 2",
       "reading local loads");
   drop_abandoned_staging(ch);
@@ -298,8 +333,10 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
     }
     std::string what = p.source + " " + p.billing_period;
     // A staging table of the same structure, private to this writer.
-    std::string staging = "focus_costs_staging_" + std::to_string(std::time(nullptr)) + "_" + random_suffix();
-    ch.execute("CREATE TABLE " + ch_ident(staging) + " AS focus_costs", "publishing " + what + ": creating staging");
+    std::string staging =
+        "focus_costs_staging_" + std::to_string(std::time(nullptr)) + "_" + random_suffix();
+    ch.execute("CREATE TABLE " + ch_ident(staging) + " AS focus_costs",
+               "publishing " + what + ": creating staging");
     try {
       // The month's rows as JSON lines in a scratch file (never all in memory), sent in chunks.
       std::filesystem::path file = scratch_dir / (staging + ".jsonl");
@@ -313,9 +350,12 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
       local.execute(
           "COPY (SELECT * EXCLUDE (Tags), CAST(Tags AS VARCHAR) AS Tags, "
           "coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys, "
-          "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues FROM focus_costs "
-          "WHERE x_SourceName = " + quote_literal(p.source) + " AND x_BillingPeriod = " +
-              quote_literal(p.billing_period) + ") TO " + quote_literal(file.string()) + " (FORMAT json)",
+          "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues FROM "
+          "focus_costs "
+          "WHERE x_SourceName = " +
+              quote_literal(p.source) +
+              " AND x_BillingPeriod = " + quote_literal(p.billing_period) + ") TO " +
+              quote_literal(file.string()) + " (FORMAT json)",
           "publishing " + what + ": writing rows");
       std::ifstream in(file, std::ios::binary);
       std::string chunk, line;
@@ -329,27 +369,31 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
           chunk.clear();
         }
       }
-      if (!chunk.empty()) ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
+      if (!chunk.empty())
+        ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
       if (sent != p.rows) {
-        throw ClickHouseError("publishing " + what + ": the local partition has " + std::to_string(sent) +
-                              " rows, its load says " + std::to_string(p.rows));
+        throw ClickHouseError("publishing " + what + ": the local partition has " +
+                              std::to_string(sent) + " rows, its load says " +
+                              std::to_string(p.rows));
       }
       // Everything is staged: check it arrived whole before the swap.
-      ClickHouseResult check = ch.query("SELECT count(), toString(sum(BilledCost)) FROM " + ch_ident(staging),
-                                        "publishing " + what + ": checking staging");
+      ClickHouseResult check =
+          ch.query("SELECT count(), toString(sum(BilledCost)) FROM " + ch_ident(staging),
+                   "publishing " + what + ": checking staging");
       int64_t staged = std::stoll(check.rows.at(0).at(0).value_or("0"));
       if (staged != p.rows) {
-        throw ClickHouseError("publishing " + what + ": " + std::to_string(staged) + " rows staged, expected " +
-                              std::to_string(p.rows));
+        throw ClickHouseError("publishing " + what + ": " + std::to_string(staged) +
+                              " rows staged, expected " + std::to_string(p.rows));
       }
       common::failpoint("clickhouse.before_swap");
       ch.execute("ALTER TABLE focus_costs REPLACE PARTITION (" + ch_literal(p.source) + ", " +
                      ch_literal(p.billing_period) + ") FROM " + ch_ident(staging),
                  "publishing " + what + ": swapping the partition");
-      ch.execute("INSERT INTO loads SELECT " + ch_literal(local_loads.text(i, 6)) + ", " + ch_literal(p.source) +
-                     ", " + ch_literal(p.billing_period) + ", " + ch_literal(p.fingerprint) + ", " +
-                     std::to_string(p.rows) + ", toDecimal128(" + ch_literal(p.billed_cost) + ", 10), toDecimal128(" +
-                     ch_literal(effective) + ", 10), now(), hostName()",
+      ch.execute("INSERT INTO loads SELECT " + ch_literal(local_loads.text(i, 6)) + ", " +
+                     ch_literal(p.source) + ", " + ch_literal(p.billing_period) + ", " +
+                     ch_literal(p.fingerprint) + ", " + std::to_string(p.rows) + ", toDecimal128(" +
+                     ch_literal(p.billed_cost) + ", 10), toDecimal128(" + ch_literal(effective) +
+                     ", 10), now(), hostName()",
                  "publishing " + what + ": recording the load");
     } catch (...) {
       try {
@@ -359,7 +403,8 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
       }
       throw;
     }
-    ch.execute("DROP TABLE IF EXISTS " + ch_ident(staging), "publishing " + what + ": dropping staging");
+    ch.execute("DROP TABLE IF EXISTS " + ch_ident(staging),
+               "publishing " + what + ": dropping staging");
     spdlog::info("published {} to ClickHouse {}: {} rows", what, ch.describe(), p.rows);
     out.push_back(p);
   }
@@ -377,20 +422,22 @@ std::string ch_dimension(const std::set<std::string>& columns, const std::string
   if (dimension.starts_with("tag:")) {
     std::string key = dimension.substr(4);
     if (key.empty()) throw UsageError("tag: needs a key, e.g. --by tag:team");
-    return "if(has(x_TagKeys, " + ch_literal(key) + "), x_TagValues[indexOf(x_TagKeys, " + ch_literal(key) +
-           ")], '(untagged)')";
+    return "if(has(x_TagKeys, " + ch_literal(key) + "), x_TagValues[indexOf(x_TagKeys, " +
+           ch_literal(key) + ")], '(untagged)')";
   }
   for (const auto& c : columns) {
     if (common::iequals(c, dimension)) return ch_ident(c);
   }
-  throw UsageError("unknown dimension '" + dimension +
-                   "': use a column of focus_costs (e.g. ServiceName, SubAccountId, RegionId) or tag:KEY");
+  throw UsageError(
+      "unknown dimension '" + dimension +
+      "': use a column of focus_costs (e.g. ServiceName, SubAccountId, RegionId) or tag:KEY");
 }
 
 // [start, end) of an inclusive YYYY-MM or YYYY-MM-DD as ClickHouse DateTime expressions.
 std::string ch_range_start(const std::string& date, const std::string& what) {
   range_start(date, what);  // validates
-  return "toDateTime(" + ch_literal((date.size() == 7 ? date + "-01" : date) + " 00:00:00") + ", 'UTC')";
+  return "toDateTime(" + ch_literal((date.size() == 7 ? date + "-01" : date) + " 00:00:00") +
+         ", 'UTC')";
 }
 std::string ch_range_end(const std::string& date, const std::string& what) {
   std::string start = ch_range_start(date, what);
@@ -405,10 +452,12 @@ CostBreakdown query_costs_clickhouse(ClickHouse& ch, Connection& scratch, const 
   if (by_period && query.granularity != "day" && query.granularity != "month") {
     throw UsageError("granularity must be day or month, not '" + query.granularity + "'");
   }
-  if (query.top > 0) throw UsageError("top N grouping is not available on the ClickHouse warehouse yet");
-  ClickHouseResult cols = ch.query("SELECT name FROM system.columns WHERE database = " +
-                                       ch_literal(ch.settings().database) + " AND table = 'focus_costs'",
-                                   "reading the columns of focus_costs");
+  if (query.top > 0)
+    throw UsageError("top N grouping is not available on the ClickHouse warehouse yet");
+  ClickHouseResult cols = ch.query(
+      "SELECT name FROM system.columns WHERE database = " + ch_literal(ch.settings().database) +
+          " AND table = 'focus_costs'",
+      "reading the columns of focus_costs");
   std::set<std::string> columns;
   for (const auto& r : cols.rows) columns.insert(r[0].value_or(""));
 
@@ -456,14 +505,18 @@ CostBreakdown query_costs_clickhouse(ClickHouse& ch, Connection& scratch, const 
   for (const auto& g : query.group_by) defs.push_back(common::quote_ident(g) + " VARCHAR");
   defs.push_back("cost DECIMAL(38, 10)");
   defs.push_back("rows BIGINT");
-  scratch.execute("CREATE OR REPLACE TEMP TABLE clickhouse_costs (" + common::join(defs, ", ") + ")");
+  scratch.execute("CREATE OR REPLACE TEMP TABLE clickhouse_costs (" + common::join(defs, ", ") +
+                  ")");
   std::string total = "0";
   int64_t total_rows = 0;
   {
     auto app = scratch.appender("clickhouse_costs");
     for (const auto& row : res.rows) {
       for (size_t c = 0; c + 2 < row.size(); ++c) {
-        if (row[c]) app.append(*row[c]); else app.append_null();
+        if (row[c])
+          app.append(*row[c]);
+        else
+          app.append_null();
       }
       app.append(row[row.size() - 2].value_or("0"));
       int64_t n = std::stoll(row.back().value_or("0"));

@@ -20,10 +20,10 @@
 namespace billingfoot::warehouse {
 
 struct ClickHouseSettings {
-  std::string url;        // http://host:8123
-  std::string database;   // created when missing
-  std::string user;       // empty: ClickHouse's default user
-  std::string password;   // sent as a header, never logged
+  std::string url;       // http://host:8123
+  std::string database;  // created when missing
+  std::string user;      // empty: ClickHouse's default user
+  std::string password;  // sent as a header, never logged
 };
 
 // A query result as text: NULL is std::nullopt. Types are ClickHouse's type names.
@@ -44,15 +44,17 @@ class ClickHouse {
   void execute(const std::string& sql, const std::string& context);
   ClickHouseResult query(const std::string& sql, const std::string& context);
   // INSERT INTO table FORMAT JSONEachRow with `rows` as the body (one JSON object per line).
-  void insert_json_lines(const std::string& table, const std::string& rows, const std::string& context);
+  void insert_json_lines(const std::string& table, const std::string& rows,
+                         const std::string& context);
   void create_database();  // CREATE DATABASE IF NOT EXISTS
   const ClickHouseSettings& settings() const { return settings_; }
   // "host:port/database" for messages (never the password).
   std::string describe() const;
 
  private:
-  std::string post(const std::string& sql_or_empty, const std::string& body, const std::string& context,
-                   const std::string& query_string = "", bool in_database = true);
+  std::string post(const std::string& sql_or_empty, const std::string& body,
+                   const std::string& context, const std::string& query_string = "",
+                   bool in_database = true);
   ClickHouseSettings settings_;
 };
 

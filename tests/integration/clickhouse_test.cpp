@@ -2,6 +2,8 @@
 // loopback port: sync publishes each month by staging + REPLACE PARTITION, reports computed by
 // ClickHouse equal the DuckDB warehouse's, a kill before the swap leaves the old month, and two
 // syncs of one source at once never double the cents.
+#include "support/clickhouse.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,14 +13,15 @@
 #include <thread>
 
 #include "support/cli.hpp"
-#include "support/clickhouse.hpp"
 
 namespace billingfoot::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path sample_file() { return shared_testdata("focus-1.0-sample/focus_sample.csv"); }
+fs::path sample_file() {
+  return shared_testdata("focus-1.0-sample/focus_sample.csv");
+}
 
 // Per billing period (YYYY-MM): rows and the exact BilledCost sum, computed from the CSV.
 std::map<std::string, std::pair<int64_t, __int128>> expected_by_period(const fs::path& csv) {
@@ -39,22 +42,28 @@ std::map<std::string, std::pair<int64_t, __int128>> expected_by_period(const fs:
 
 std::string config(const std::string& url, const std::string& database, const std::string& source,
                    const fs::path& location) {
-  return "data_dir: ./.billingfoot\nwarehouse:\n  type: clickhouse\n  url: " + url + "\n  database: " + database +
-         "\n  user: " + ClickHouseServer::kUser + "\n  password: ${CH_PASSWORD}\nsources:\n  - name: " + source +
+  return "data_dir: ./.billingfoot\nwarehouse:\n  type: clickhouse\n  url: " + url +
+         "\n  database: " + database + "\n  user: " + ClickHouseServer::kUser +
+         "\n  password: ${CH_PASSWORD}\nsources:\n  - name: " + source +
          "\n    type: focus\n    location: " + location.string() + "\n";
 }
 
-std::map<std::string, std::string> ch_env() { return {{"CH_PASSWORD", ClickHouseServer::kPassword}}; }
+std::map<std::string, std::string> ch_env() {
+  return {{"CH_PASSWORD", ClickHouseServer::kPassword}};
+}
 
 // "period\trows\tsum" lines of what ClickHouse holds for a database.
-std::map<std::string, std::pair<int64_t, std::string>> held(const ClickHouseServer& ch, const std::string& db) {
-  std::string body = ch.query("SELECT x_BillingPeriod, count(), toString(sum(BilledCost)) FROM " + db +
-                              ".focus_costs GROUP BY x_BillingPeriod ORDER BY x_BillingPeriod FORMAT TSV");
+std::map<std::string, std::pair<int64_t, std::string>> held(const ClickHouseServer& ch,
+                                                            const std::string& db) {
+  std::string body =
+      ch.query("SELECT x_BillingPeriod, count(), toString(sum(BilledCost)) FROM " + db +
+               ".focus_costs GROUP BY x_BillingPeriod ORDER BY x_BillingPeriod FORMAT TSV");
   std::map<std::string, std::pair<int64_t, std::string>> out;
   for (const auto& line : parse_csv(body)) {
     if (line.empty() || line[0].empty()) continue;
     auto a = line[0].find('\t'), b = line[0].rfind('\t');
-    out[line[0].substr(0, a)] = {std::stoll(line[0].substr(a + 1, b - a - 1)), line[0].substr(b + 1)};
+    out[line[0].substr(0, a)] = {std::stoll(line[0].substr(a + 1, b - a - 1)),
+                                 line[0].substr(b + 1)};
   }
   return out;
 }
@@ -92,13 +101,17 @@ TEST_F(ClickHouseWarehouse, SyncPublishesEveryMonthAndReportsEqualTheDuckDbWareh
   write_file(dir / "duck/billingfoot.yaml", "data_dir: " + (dir / ".billingfoot").string() + "\n");
   // Tags are grouped by key in ClickHouse as in DuckDB.
   EXPECT_EQ(ch_->query("SELECT count() FROM billing.focus_costs WHERE has(x_TagKeys, 'env')"),
-            query_scalar(dir / "duck", "SELECT count(*) FROM focus_costs WHERE Tags->>'env' IS NOT NULL") + "\n");
+            query_scalar(dir / "duck",
+                         "SELECT count(*) FROM focus_costs WHERE Tags->>'env' IS NOT NULL") +
+                "\n");
 
   // The same reports from ClickHouse and from the local DuckDB warehouse.
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"--by", "ServiceCategory"}, {"--by", "tag:env", "--granularity", "month"},
-        {"--by", "ServiceName,RegionId", "--granularity", "day", "--from", "2024-09-05", "--to", "2024-09-20"},
-        {"--by", "SubAccountId", "--cost", "effective"}, {"--by", "ChargeCategory", "--cost", "list"}}) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--by", "ServiceCategory"},
+                                        {"--by", "tag:env", "--granularity", "month"},
+                                        {"--by", "ServiceName,RegionId", "--granularity", "day",
+                                         "--from", "2024-09-05", "--to", "2024-09-20"},
+                                        {"--by", "SubAccountId", "--cost", "effective"},
+                                        {"--by", "ChargeCategory", "--cost", "list"}}) {
     std::vector<std::string> cmd = {"report", "--format", "json"};
     cmd.insert(cmd.end(), args.begin(), args.end());
     auto from_ch = run_cli(cmd, ch_env(), dir.path());
@@ -165,11 +178,14 @@ TEST_F(ClickHouseWarehouse, TheServicePublishesWhatItSyncs) {
 
 std::string month_file(const std::string& cost, int rows) {
   std::string text =
-      "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,"
+      "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
+      "ChargePeriodEnd,"
       "ChargeCategory,BilledCost,EffectiveCost,ServiceName\n";
   for (int i = 0; i < rows; ++i) {
-    text += "1,USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,2024-09-05T00:00:00Z,2024-09-06T00:00:00Z,Usage," + cost +
-            "," + cost + ",VM\n";
+    text +=
+        "1,USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,2024-09-05T00:00:00Z,2024-09-06T00:00:00Z,"
+        "Usage," +
+        cost + "," + cost + ",VM\n";
   }
   return text;
 }
@@ -180,31 +196,37 @@ TEST_F(ClickHouseWarehouse, KilledBetweenStagingAndSwapLeavesTheOldMonthAndTheRe
   write_file(dir / "billingfoot.yaml", config(ch_->url(), "billing", "files", dir / "exports"));
   auto r = run_cli({"sync"}, ch_env(), dir.path());
   ASSERT_EQ(r.status, 0) << r.err;
-  ASSERT_EQ(held(*ch_, "billing")["2024-09"], (std::pair<int64_t, std::string>{100, "100.0000000000"}));
+  ASSERT_EQ(held(*ch_, "billing")["2024-09"],
+            (std::pair<int64_t, std::string>{100, "100.0000000000"}));
 
   // A new delivery: loaded locally, staged in ClickHouse, then the process is killed.
   write_file(dir / "exports/sep.csv", month_file("3.00", 500));
   auto env = ch_env();
   env["BILLINGFOOT_FAILPOINT"] = "clickhouse.before_swap";
   auto child = start_cli({"sync"}, env, dir.path());
-  ASSERT_TRUE(child.wait_for_stderr("failpoint clickhouse.before_swap reached", 60000)) << child.seen;
+  ASSERT_TRUE(child.wait_for_stderr("failpoint clickhouse.before_swap reached", 60000))
+      << child.seen;
   child.kill_hard();
   // The staged rows exist but are not visible: the old month is intact.
   EXPECT_EQ(ch_->query("SELECT count() FROM system.tables WHERE database = 'billing' AND name LIKE "
                        "'focus_costs_staging_%'"),
             "1\n");
-  EXPECT_EQ(held(*ch_, "billing")["2024-09"], (std::pair<int64_t, std::string>{100, "100.0000000000"}));
+  EXPECT_EQ(held(*ch_, "billing")["2024-09"],
+            (std::pair<int64_t, std::string>{100, "100.0000000000"}));
 
   // A staging table abandoned long ago (its name carries its creation time) is removed by the
   // next publish; a young one may belong to a writer still at work and is left alone.
-  ch_->query("CREATE TABLE billing.focus_costs_staging_1000000000_0123456789abcdef AS billing.focus_costs");
+  ch_->query(
+      "CREATE TABLE billing.focus_costs_staging_1000000000_0123456789abcdef AS "
+      "billing.focus_costs");
 
   // The local month is already the new one ("unchanged"), yet ClickHouse does not hold it:
   // the rerun publishes it.
   r = run_cli({"sync"}, ch_env(), dir.path());
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("clickhouse  files  2024-09  published"), std::string::npos) << r.out;
-  EXPECT_EQ(held(*ch_, "billing")["2024-09"], (std::pair<int64_t, std::string>{500, "1500.0000000000"}));
+  EXPECT_EQ(held(*ch_, "billing")["2024-09"],
+            (std::pair<int64_t, std::string>{500, "1500.0000000000"}));
   EXPECT_EQ(ch_->query("SELECT count() FROM system.tables WHERE database = 'billing' AND name = "
                        "'focus_costs_staging_1000000000_0123456789abcdef'"),
             "0\n");
@@ -219,7 +241,8 @@ TEST_F(ClickHouseWarehouse, TwoConcurrentSyncsOfTheSameSourceNeverDoubleTheCents
   TempDir a, b, exports;
   fs::path file = exports / "focus.csv";
   std::string text = read_file(sample_file());
-  for (auto* d : {&a, &b}) write_file(*d / "billingfoot.yaml", config(ch_->url(), "shared", "sample", file));
+  for (auto* d : {&a, &b})
+    write_file(*d / "billingfoot.yaml", config(ch_->url(), "shared", "sample", file));
   for (int round = 0; round < 3; ++round) {
     // The next delivery has one more charge (a copy of the last line).
     if (round > 0) {
@@ -240,7 +263,8 @@ TEST_F(ClickHouseWarehouse, TwoConcurrentSyncsOfTheSameSourceNeverDoubleTheCents
     ASSERT_EQ(have.size(), want.size());
     for (const auto& [period, expect] : want) {
       EXPECT_EQ(have[period].first, expect.first) << "round " << round << " " << period;
-      EXPECT_EQ(parse_decimal_e10(have[period].second), expect.second) << "round " << round << " " << period;
+      EXPECT_EQ(parse_decimal_e10(have[period].second), expect.second)
+          << "round " << round << " " << period;
     }
   }
 }

@@ -13,7 +13,9 @@ namespace {
 const char* kServer = "/usr/sbin/clickhouse-server";
 }
 
-bool ClickHouseServer::available() { return fs::exists(kServer); }
+bool ClickHouseServer::available() {
+  return fs::exists(kServer);
+}
 
 ClickHouseServer::ClickHouseServer() {
   fs::path d = dir_.path();
@@ -24,33 +26,54 @@ ClickHouseServer::ClickHouseServer() {
   int tcp = free_port(), interserver = free_port();
   write_file(d / "config.template",
              "<?xml version=\"1.0\"?>\n<yandex>\n"
-             "  <logger><level>warning</level><log>" + (d / "server.log").string() + "</log><errorlog>" +
-                 (d / "error.log").string() + "</errorlog><console>0</console></logger>\n"
-             "  <listen_host>127.0.0.1</listen_host>\n"
-             "  <http_port>@PORT@</http_port>\n"
-             "  <tcp_port>" + std::to_string(tcp) + "</tcp_port>\n"
-             "  <interserver_http_port>" + std::to_string(interserver) + "</interserver_http_port>\n"
-             "  <path>" + (d / "data").string() + "/</path>\n"
-             "  <tmp_path>" + (d / "tmp").string() + "/</tmp_path>\n"
-             "  <user_files_path>" + (d / "user_files").string() + "/</user_files_path>\n"
-             "  <users_config>" + (d / "users.xml").string() + "</users_config>\n"
-             "  <timezone>UTC</timezone>\n"
-             "  <mark_cache_size>268435456</mark_cache_size>\n"
-             "  <default_profile>default</default_profile>\n  <default_database>default</default_database>\n"
-             "</yandex>\n");
+             "  <logger><level>warning</level><log>" +
+                 (d / "server.log").string() + "</log><errorlog>" + (d / "error.log").string() +
+                 "</errorlog><console>0</console></logger>\n"
+                 "  <listen_host>127.0.0.1</listen_host>\n"
+                 "  <http_port>@PORT@</http_port>\n"
+                 "  <tcp_port>" +
+                 std::to_string(tcp) +
+                 "</tcp_port>\n"
+                 "  <interserver_http_port>" +
+                 std::to_string(interserver) +
+                 "</interserver_http_port>\n"
+                 "  <path>" +
+                 (d / "data").string() +
+                 "/</path>\n"
+                 "  <tmp_path>" +
+                 (d / "tmp").string() +
+                 "/</tmp_path>\n"
+                 "  <user_files_path>" +
+                 (d / "user_files").string() +
+                 "/</user_files_path>\n"
+                 "  <users_config>" +
+                 (d / "users.xml").string() +
+                 "</users_config>\n"
+                 "  <timezone>UTC</timezone>\n"
+                 "  <mark_cache_size>268435456</mark_cache_size>\n"
+                 "  <default_profile>default</default_profile>\n  "
+                 "<default_database>default</default_database>\n"
+                 "</yandex>\n");
   write_file(d / "users.xml",
              std::string("<?xml version=\"1.0\"?>\n<yandex>\n"
-                         "  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>\n"
+                         "  "
+                         "<profiles><default><max_memory_usage>4000000000</max_memory_usage></"
+                         "default></profiles>\n"
                          "  <users>\n"
                          "    <default><password></password><networks><ip>127.0.0.1</ip></networks>"
                          "<profile>default</profile><quota>default</quota></default>\n"
-                         "    <") + kUser + "><password>" + kPassword + "</password><networks><ip>127.0.0.1</ip>"
-                 "</networks><profile>default</profile><quota>default</quota></" + kUser + ">\n"
+                         "    <") +
+                 kUser + "><password>" + kPassword +
+                 "</password><networks><ip>127.0.0.1</ip>"
+                 "</networks><profile>default</profile><quota>default</quota></" +
+                 kUser +
+                 ">\n"
                  "  </users>\n  <quotas><default></default></quotas>\n</yandex>\n");
   std::string config = (d / "config.xml").string();
   process_ = ServerProcess::start({"sh", "-c",
-                                   "sed 's/@PORT@/{port}/' '" + (d / "config.template").string() + "' > '" + config +
-                                       "' && exec " + kServer + " --config-file='" + config + "'"});
+                                   "sed 's/@PORT@/{port}/' '" + (d / "config.template").string() +
+                                       "' > '" + config + "' && exec " + kServer +
+                                       " --config-file='" + config + "'"});
 }
 
 std::string ClickHouseServer::query(const std::string& sql) const {
@@ -63,6 +86,8 @@ std::string ClickHouseServer::query(const std::string& sql) const {
   return r->body;
 }
 
-void ClickHouseServer::kill_hard() { process_.reset(); }
+void ClickHouseServer::kill_hard() {
+  process_.reset();
+}
 
 }  // namespace billingfoot::testing
