@@ -107,6 +107,26 @@ void print_unallocated(const config::Config& cfg, warehouse::Connection& con, co
 void print_report(const config::Config& cfg, const ReportArgs& args, Format format, const warehouse::CostQuery& query,
                   const warehouse::CostBreakdown& breakdown, bool by_currency, warehouse::Connection* con);
 
+// The cost query the flags describe (group by, range, granularity, cost), on focus_costs.
+warehouse::CostQuery query_of(const ReportArgs& args) {
+  warehouse::CostQuery query;
+  for (const auto& d : common::split(args.by, ',')) {
+    if (!common::trim(d).empty()) query.group_by.push_back(common::trim(d));
+  }
+  query.from = args.from;
+  query.to = args.to;
+  query.granularity = args.granularity;
+  query.cost = args.cost;
+  return query;
+}
+
+bool groups_by_currency(const warehouse::CostQuery& query) {
+  for (const auto& d : query.group_by) {
+    if (common::iequals(d, "BillingCurrency")) return true;
+  }
+  return false;
+}
+
 // `report` on the ClickHouse warehouse: the aggregate runs in ClickHouse; no local file needed.
 int run_clickhouse_report(const config::Config& cfg, const ReportArgs& args, Format format);
 
@@ -119,14 +139,7 @@ int run_report(const Globals& globals, const ReportArgs& args) {
   auto& con = wh.connection();
   if (args.unit) return run_unit_report(cfg, con, args, format);
 
-  warehouse::CostQuery query;
-  for (const auto& d : common::split(args.by, ',')) {
-    if (!common::trim(d).empty()) query.group_by.push_back(common::trim(d));
-  }
-  query.from = args.from;
-  query.to = args.to;
-  query.granularity = args.granularity;
-  query.cost = args.cost;
+  warehouse::CostQuery query = query_of(args);
   query.table = model::cost_table(cfg.model);
   if (args.show_unallocated) {
     bool any = false;
@@ -135,8 +148,7 @@ int run_report(const Globals& globals, const ReportArgs& args) {
   }
 
   // Amounts in different currencies are never added up: split by currency when there are several.
-  bool by_currency = false;
-  for (const auto& d : query.group_by) by_currency = by_currency || common::iequals(d, "BillingCurrency");
+  bool by_currency = groups_by_currency(query);
   if (!by_currency && con.query("SELECT count(DISTINCT BillingCurrency) FROM focus_costs").int64(0, 0) > 1) {
     query.group_by.push_back("BillingCurrency");
     std::cerr << "note: costs are in several currencies; grouped by BillingCurrency as well\n";
@@ -154,16 +166,8 @@ int run_clickhouse_report(const config::Config& cfg, const ReportArgs& args, For
   auto ch = clickhouse_of(cfg);
   auto scratch_db = warehouse::Database::open(":memory:");
   auto scratch = scratch_db.connect();
-  warehouse::CostQuery query;
-  for (const auto& d : common::split(args.by, ',')) {
-    if (!common::trim(d).empty()) query.group_by.push_back(common::trim(d));
-  }
-  query.from = args.from;
-  query.to = args.to;
-  query.granularity = args.granularity;
-  query.cost = args.cost;
-  bool by_currency = false;
-  for (const auto& d : query.group_by) by_currency = by_currency || common::iequals(d, "BillingCurrency");
+  warehouse::CostQuery query = query_of(args);
+  bool by_currency = groups_by_currency(query);
   if (!by_currency &&
       std::stoll(ch.query("SELECT uniqExact(BillingCurrency) FROM focus_costs", "counting currencies")
                      .rows.at(0).at(0).value_or("0")) > 1) {
