@@ -38,6 +38,7 @@ std::string scalar(const config::SourceConfig& source, const char* key) {
 std::string mapping_version() {
   static const std::string version = common::sha256_hex(
       std::string(common::embedded_resource("sources/macros.sql")) +
+      std::string(common::embedded_resource("sources/aws/macros.sql")) +
       std::string(common::embedded_resource("sources/aws/cur_to_focus.sql")) +
       std::string(common::embedded_resource("sources/aws/service_categories.sql")) +
       std::string(common::embedded_resource("sources/aws/regions.sql")) +
@@ -252,6 +253,7 @@ class AwsSource : public Source {
       con.execute("CREATE OR REPLACE TEMP VIEW aws_staged_rows AS SELECT * EXCLUDE (bf_file) FROM aws_staging");
       return false;
     }
+    con.execute(std::string(common::embedded_resource("sources/aws/macros.sql")), "defining CUR macros");
     std::vector<std::string> selects;
     for (size_t i = 0; i < files.size(); ++i) {
       selects.push_back(cur_input_select(columns[i], raw_views_[i], files[i].string(), name_));

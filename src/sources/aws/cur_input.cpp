@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <map>
+#include <set>
 
 #include "common/embedded.hpp"
 #include "common/errors.hpp"
@@ -36,6 +37,16 @@ std::string camel_to_snake(std::string_view s) {
 
 bool is_nested(const std::string& type) {
   return type.starts_with("MAP(") || type.starts_with("STRUCT(") || type.ends_with("[]") || type == "JSON";
+}
+
+// Types whose text (CAST AS VARCHAR) never starts or ends with a space and is never empty, so
+// that trimming it changes nothing: numbers, booleans, dates and times.
+bool text_needs_no_trim(const std::string& type) {
+  static const std::set<std::string> plain = {
+      "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+      "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DATE", "TIME", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE",
+      "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"};
+  return plain.count(type) > 0 || type.starts_with("DECIMAL(");
 }
 
 }  // namespace
@@ -123,10 +134,16 @@ std::string cur_input_select(const std::vector<std::pair<std::string, std::strin
                                                                : "bf_timestamp(" + col + ")";
       items.push_back(value + " AS " + column.name);
     } else if (it != by_name.end()) {
-      items.push_back("CAST(" + quote_ident(it->second.first) + " AS VARCHAR) AS " + column.name);
+      // Text is cleaned here, once per value (as bf_text: trimmed, empty is NULL), so that
+      // the mapping can use it as it is however often it reads it.
+      std::string col = quote_ident(it->second.first);
+      items.push_back((text_needs_no_trim(it->second.second) ? "CAST(" + col + " AS VARCHAR)"
+                                                             : "bf_text(" + col + ")") +
+                      " AS " + column.name);
     } else if (!product_map.empty() && column.name.starts_with("product_")) {
       // CUR 2.0 keeps product attributes outside its fixed schema in the product map.
-      items.push_back(product_map + "[" + quote_literal(column.name.substr(8)) + "] AS " + column.name);
+      items.push_back("bf_text(" + product_map + "[" + quote_literal(column.name.substr(8)) + "]) AS " +
+                      column.name);
     } else if (column.required) {
       throw InputError("source " + source_name + ": file " + file + ": required CUR column " + column.name +
                        " is missing (" + std::to_string(columns.size()) +

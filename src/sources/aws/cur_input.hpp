@@ -27,9 +27,10 @@ struct InputColumn {
 const std::vector<InputColumn>& cur_input_columns();
 
 // SELECT producing aws_cur_input rows from one raw table holding one delivered file: every
-// input column as text (the `timestamp` ones as TIMESTAMP), `resource_tags` as MAP(VARCHAR, VARCHAR), bf_file. `columns` are the
-// raw table's (name, DuckDB type). Throws InputError naming `file` and the column when a
-// required column is missing.
+// input column as cleaned text (bf_text: trimmed, NULL when empty; the `timestamp` ones as
+// TIMESTAMP), `resource_tags` as MAP(VARCHAR, VARCHAR), bf_file. `columns` are the raw table's
+// (name, DuckDB type). Throws InputError naming `file` and the column when a required column is
+// missing.
 std::string cur_input_select(const std::vector<std::pair<std::string, std::string>>& columns,
                              const std::string& raw_table, const std::string& file, const std::string& source_name);
 

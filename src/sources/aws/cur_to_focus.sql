@@ -1,7 +1,8 @@
 -- AWS Cost and Usage Report (CUR 2.0, and legacy CUR renamed to CUR 2.0 names) → FOCUS rows.
 --
--- Input `aws_cur_input`: one delivery of one billing period, every column below as text
--- (missing optional columns are NULL) except the `timestamp` ones, which arrive as TIMESTAMP
+-- Input `aws_cur_input`: one delivery of one billing period, every column below as text,
+-- cleaned once by the loader as bf_text cleans it (trimmed; empty, whitespace-only and missing
+-- optional columns are NULL), so the mapping uses it as it is; except the `timestamp` ones, which arrive as TIMESTAMP
 -- (naive UTC, converted by the loader: typed Parquet columns directly, text with
 -- bf_timestamp), `resource_tags` as MAP(VARCHAR, VARCHAR) with the keys as delivered, and
 -- bf_file naming the file of each row. The loader reads the `-- input:` lines
@@ -72,16 +73,18 @@
 --                  list at what they bill.
 -- The result is a query (the loader inserts it into focus_costs in one streaming pass). Every CTE
 -- is NOT MATERIALIZED: materialized, each would hold every row of the month in memory
--- (gigabytes for a large payer). The file is read three times: once for all rows, and twice
--- more with filters DuckDB pushes into the scan (commitment fee rows for `unused`, Savings
--- Plan rows for `negation_remainder`), which touch a few percent of the rows.
+-- (gigabytes for a large payer). The file is read four times: once for all rows, twice more
+-- with filters DuckDB pushes into the scan (commitment fee rows for `unused`, Savings Plan
+-- rows for `negation_remainder`), which touch a few percent of the rows, and once for the
+-- distinct tag maps (`tag_maps`, only the resource_tags column). Macros: ../macros.sql and
+-- macros.sql here.
 WITH rows AS NOT MATERIALIZED (
   SELECT
     *,
-    bf_text(line_item_line_item_type) AS item_type,
-    bf_decimal(coalesce(bf_text(line_item_net_unblended_cost), line_item_unblended_cost)) AS cost,
-    bf_text(coalesce(bf_text(savings_plan_savings_plan_arn), bf_text(reservation_reservation_arn))) AS commitment_arn,
-    bf_text(savings_plan_savings_plan_arn) IS NOT NULL AS is_savings_plan,
+    line_item_line_item_type AS item_type,
+    bf_cur_decimal(coalesce(line_item_net_unblended_cost, line_item_unblended_cost)) AS cost,
+    coalesce(savings_plan_savings_plan_arn, reservation_reservation_arn) AS commitment_arn,
+    savings_plan_savings_plan_arn IS NOT NULL AS is_savings_plan,
     bill_billing_period_start_date AS period_start,
     bill_billing_period_end_date AS period_end,
     line_item_usage_start_date AS usage_start,
@@ -98,7 +101,7 @@ charges AS NOT MATERIALIZED (
       WHEN item_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee', 'Fee') THEN 'Purchase'
       WHEN item_type = 'Tax' THEN 'Tax'
       WHEN item_type = 'Credit' THEN 'Credit'
-      WHEN item_type = 'Refund' AND bf_text(line_item_tax_type) IS NOT NULL THEN 'Tax'
+      WHEN item_type = 'Refund' AND line_item_tax_type IS NOT NULL THEN 'Tax'
       WHEN item_type = 'Refund' AND commitment_arn IS NOT NULL THEN 'Purchase'
       WHEN item_type = 'Refund' THEN 'Usage'
       ELSE 'Adjustment'
@@ -109,33 +112,32 @@ charges AS NOT MATERIALIZED (
   FROM rows
   WHERE item_type IS DISTINCT FROM 'SavingsPlanNegation'
 ),
-tags AS NOT MATERIALIZED (
-  SELECT
-    *,
-    list_transform(
-      list_filter(map_entries(resource_tags), e -> bf_text(e.value) IS NOT NULL),
-      e -> {'key': CASE
-                     WHEN e.key LIKE 'user:%' THEN substr(e.key, 6)
-                     WHEN e.key LIKE 'user\_%' ESCAPE '\' THEN substr(e.key, 6)
-                     WHEN e.key LIKE 'aws\_%' ESCAPE '\' THEN 'aws:' || substr(e.key, 5)
-                     ELSE e.key
-                   END,
-            'value': e.value}) AS tag_entries
-  FROM charges
+-- Tags and the Name tag depend on the row's tag map alone, and a month holds far fewer distinct
+-- maps than rows (a resource's tags repeat on each of its line items): they are built once per
+-- distinct map and joined to the rows at the end, for the rows of focus and unused at once. The
+-- join is on the map's hash, which is cheap; it is exact because a row's map is one of these
+-- maps and a hash shared by two of them is left out (the rows of such maps are computed alone).
+tag_maps AS NOT MATERIALIZED (
+  SELECT hash(resource_tags) AS tags_hash, bf_cur_name_tag(entries) AS name_tag, bf_cur_tags_json(entries) AS Tags
+  FROM (
+    SELECT resource_tags, bf_cur_tag_entries(resource_tags) AS entries
+    FROM (SELECT DISTINCT resource_tags FROM aws_cur_input WHERE resource_tags IS NOT NULL)
+  )
+  QUALIFY count(*) OVER (PARTITION BY tags_hash) = 1
 ),
 focus AS NOT MATERIALIZED (
   SELECT
-    bf_text(line_item_availability_zone) AS AvailabilityZone,
+    line_item_availability_zone AS AvailabilityZone,
     CASE WHEN item_type = 'SavingsPlanCoveredUsage' THEN CAST(0 AS DECIMAL(38,10)) ELSE cost END AS BilledCost,
-    bf_text(bill_payer_account_id) AS BillingAccountId,
+    bill_payer_account_id AS BillingAccountId,
     -- Legacy CUR has no account names: the id stands in, so the name is never missing.
-    coalesce(bf_text(bill_payer_account_name), bf_text(bill_payer_account_id)) AS BillingAccountName,
-    bf_text(line_item_currency_code) AS BillingCurrency,
+    coalesce(bill_payer_account_name, bill_payer_account_id) AS BillingAccountName,
+    line_item_currency_code AS BillingCurrency,
     period_end AS BillingPeriodEnd,
     period_start AS BillingPeriodStart,
     CASE WHEN item_type IN ('Refund', 'Credit') AND usage_start < period_start THEN 'Correction' END AS ChargeClass,
     charge_category AS ChargeCategory,
-    bf_text(line_item_line_item_description) AS ChargeDescription,
+    line_item_line_item_description AS ChargeDescription,
     CASE
       WHEN charge_category = 'Usage' THEN 'Usage-Based'
       WHEN item_type IN ('SavingsPlanRecurringFee', 'RIFee') THEN 'Recurring'
@@ -147,97 +149,94 @@ focus AS NOT MATERIALIZED (
          THEN CASE WHEN is_savings_plan THEN 'Spend' ELSE 'Usage' END END AS CommitmentDiscountCategory,
     CASE WHEN is_covered OR is_commitment_fee THEN commitment_arn END AS CommitmentDiscountId,
     CASE WHEN is_covered OR is_commitment_fee THEN regexp_extract(commitment_arn, '[^/:]+$') END AS CommitmentDiscountName,
-    CASE WHEN is_covered AND is_savings_plan THEN bf_decimal(savings_plan_savings_plan_effective_cost)
-         WHEN is_covered THEN bf_decimal(line_item_usage_amount) END AS CommitmentDiscountQuantity,
+    CASE WHEN is_covered AND is_savings_plan THEN bf_cur_decimal(savings_plan_savings_plan_effective_cost)
+         WHEN is_covered THEN bf_cur_decimal(line_item_usage_amount) END AS CommitmentDiscountQuantity,
     CASE WHEN is_covered THEN 'Used' END AS CommitmentDiscountStatus,
     CASE WHEN commitment_arn IS NOT NULL AND (is_covered OR is_commitment_fee)
          THEN CASE WHEN is_savings_plan THEN 'Savings Plan' ELSE 'Reserved Instance' END END AS CommitmentDiscountType,
-    CASE WHEN is_covered AND is_savings_plan THEN bf_text(line_item_currency_code)
-         WHEN is_covered THEN bf_text(pricing_unit) END AS CommitmentDiscountUnit,
+    CASE WHEN is_covered AND is_savings_plan THEN line_item_currency_code
+         WHEN is_covered THEN pricing_unit END AS CommitmentDiscountUnit,
     CASE WHEN charge_category = 'Usage' AND item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
-         THEN bf_decimal(line_item_usage_amount) END AS ConsumedQuantity,
+         THEN bf_cur_decimal(line_item_usage_amount) END AS ConsumedQuantity,
     CASE WHEN charge_category = 'Usage' AND item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
-         THEN bf_text(pricing_unit) END AS ConsumedUnit,
+         THEN pricing_unit END AS ConsumedUnit,
     CASE
-      WHEN item_type = 'DiscountedUsage' THEN coalesce(bf_decimal(pricing_public_on_demand_cost), cost)
+      WHEN item_type = 'DiscountedUsage' THEN coalesce(bf_cur_decimal(pricing_public_on_demand_cost), cost)
       ELSE cost
     END AS ContractedCost,
     CASE
       WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL
-      WHEN item_type = 'DiscountedUsage' THEN bf_decimal(pricing_public_on_demand_rate)
-      ELSE coalesce(bf_decimal(line_item_net_unblended_rate), bf_decimal(line_item_unblended_rate))
+      WHEN item_type = 'DiscountedUsage' THEN bf_cur_decimal(pricing_public_on_demand_rate)
+      ELSE coalesce(bf_cur_decimal(line_item_net_unblended_rate), bf_cur_decimal(line_item_unblended_rate))
     END AS ContractedUnitPrice,
     CASE
-      WHEN item_type = 'DiscountedUsage' THEN bf_decimal(reservation_effective_cost)
-      WHEN item_type = 'SavingsPlanCoveredUsage' THEN bf_decimal(savings_plan_savings_plan_effective_cost)
+      WHEN item_type = 'DiscountedUsage' THEN bf_cur_decimal(reservation_effective_cost)
+      WHEN item_type = 'SavingsPlanCoveredUsage' THEN bf_cur_decimal(savings_plan_savings_plan_effective_cost)
       WHEN is_commitment_fee THEN CAST(0 AS DECIMAL(38,10))
       ELSE cost
     END AS EffectiveCost,
-    bf_text(bill_invoice_id) AS InvoiceId,
-    coalesce(bf_text(bill_invoicing_entity), 'Amazon Web Services, Inc.') AS InvoiceIssuerName,
+    bill_invoice_id AS InvoiceId,
+    coalesce(bill_invoicing_entity, 'Amazon Web Services, Inc.') AS InvoiceIssuerName,
     CASE
       WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN cost
-      ELSE coalesce(bf_decimal(pricing_public_on_demand_cost), cost)
+      ELSE coalesce(bf_cur_decimal(pricing_public_on_demand_cost), cost)
     END AS ListCost,
     CASE WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL
-         ELSE bf_decimal(pricing_public_on_demand_rate) END AS ListUnitPrice,
+         ELSE bf_cur_decimal(pricing_public_on_demand_rate) END AS ListUnitPrice,
     CASE
       WHEN charge_category IN ('Tax', 'Credit', 'Adjustment') OR item_type = 'Refund' THEN NULL
       WHEN is_covered THEN 'Committed'
-      WHEN bf_text(line_item_usage_type) LIKE '%SpotUsage%' OR bf_text(pricing_term) = 'Spot' THEN 'Dynamic'
+      WHEN line_item_usage_type LIKE '%SpotUsage%' OR pricing_term = 'Spot' THEN 'Dynamic'
       ELSE 'Standard'
     END AS PricingCategory,
     CASE WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL
-         ELSE bf_decimal(line_item_usage_amount) END AS PricingQuantity,
+         ELSE bf_cur_decimal(line_item_usage_amount) END AS PricingQuantity,
     CASE WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL
-         ELSE bf_text(pricing_unit) END AS PricingUnit,
+         ELSE pricing_unit END AS PricingUnit,
     'AWS' AS ProviderName,
-    coalesce(bf_text(line_item_legal_entity), 'Amazon Web Services, Inc.') AS PublisherName,
+    coalesce(line_item_legal_entity, 'Amazon Web Services, Inc.') AS PublisherName,
     CASE WHEN charge_category = 'Tax' THEN NULL
-         ELSE coalesce(bf_text(product_region_code), bf_text(product_region)) END AS RegionId,
+         ELSE coalesce(product_region_code, product_region) END AS RegionId,
     CASE WHEN charge_category = 'Tax' THEN NULL
-         ELSE coalesce(bf_text(product_location), rg.region_name,
-                       coalesce(bf_text(product_region_code), bf_text(product_region))) END AS RegionName,
-    bf_text(line_item_resource_id) AS ResourceId,
-    CASE WHEN bf_text(line_item_resource_id) IS NOT NULL
-         THEN list_extract(list_filter(tag_entries, t -> t.key = 'Name'), 1).value END AS ResourceName,
-    CASE WHEN bf_text(line_item_resource_id) IS NOT NULL THEN bf_text(product_product_family) END AS ResourceType,
+         ELSE coalesce(product_location, rg.region_name,
+                       coalesce(product_region_code, product_region)) END AS RegionName,
+    line_item_resource_id AS ResourceId,
+    CAST(NULL AS VARCHAR) AS ResourceName,  -- the Name tag, set by the final join
+    CASE WHEN line_item_resource_id IS NOT NULL THEN product_product_family END AS ResourceType,
     coalesce(sc.category, 'Other') AS ServiceCategory,
-    coalesce(bf_text(product_product_name), bf_text(line_item_product_code)) AS ServiceName,
+    coalesce(product_product_name, line_item_product_code) AS ServiceName,
     coalesce(sc.subcategory, 'Other (Other)') AS ServiceSubcategory,
-    CASE WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL ELSE bf_text(product_sku) END AS SkuId,
+    CASE WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL ELSE product_sku END AS SkuId,
     CASE WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL
-         ELSE bf_text(product_product_family) END AS SkuMeter,
+         ELSE product_product_family END AS SkuMeter,
     CASE WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL
-         ELSE coalesce(bf_text(pricing_rate_code), bf_text(pricing_rate_id)) END AS SkuPriceId,
-    bf_text(line_item_usage_account_id) AS SubAccountId,
-    coalesce(bf_text(line_item_usage_account_name), bf_text(line_item_usage_account_id)) AS SubAccountName,
-    -- The JSON object of the entries in their order, as to_json(map_from_entries(tag_entries))
-    -- writes it (keys and values escaped by to_json), at a third of the cost.
-    CASE WHEN len(tag_entries) > 0
-         THEN CAST('{' || array_to_string(list_transform(tag_entries,
-                e -> CAST(to_json(e.key) AS VARCHAR) || ':' || CAST(to_json(e.value) AS VARCHAR)), ',') || '}' AS JSON)
-    END AS Tags,
-    CASE WHEN bf_text(bill_billing_entity) = 'AWS Marketplace'
-         THEN coalesce(bf_text(line_item_legal_entity), 'AWS Marketplace') ELSE 'AWS' END AS ServiceProviderName,
+         ELSE coalesce(pricing_rate_code, pricing_rate_id) END AS SkuPriceId,
+    line_item_usage_account_id AS SubAccountId,
+    coalesce(line_item_usage_account_name, line_item_usage_account_id) AS SubAccountName,
+    CAST(NULL AS JSON) AS Tags,  -- set by the final join
+    CASE WHEN bill_billing_entity = 'AWS Marketplace'
+         THEN coalesce(line_item_legal_entity, 'AWS Marketplace') ELSE 'AWS' END AS ServiceProviderName,
     'AWS' AS HostProviderName,
-    bf_text(line_item_product_code) AS x_ServiceCode,
-    bf_text(line_item_usage_type) AS x_UsageType,
-    bf_text(line_item_operation) AS x_Operation,
+    line_item_product_code AS x_ServiceCode,
+    line_item_usage_type AS x_UsageType,
+    line_item_operation AS x_Operation,
     item_type AS x_LineItemType,
-    bf_text(identity_line_item_id) AS x_LineItemId,
+    identity_line_item_id AS x_LineItemId,
     bf_billing_period(period_start) AS x_BillingPeriod,
     bf_file,
+    resource_tags AS bf_tags,
+    CASE WHEN resource_tags IS NOT NULL THEN hash(resource_tags) END AS bf_tags_hash,
+    line_item_resource_id IS NOT NULL AS bf_name_from_tags,
     CASE
       WHEN item_type = 'SavingsPlanRecurringFee'
-        THEN bf_decimal(savings_plan_total_commitment_to_date) - bf_decimal(savings_plan_used_commitment)
+        THEN bf_cur_decimal(savings_plan_total_commitment_to_date) - bf_cur_decimal(savings_plan_used_commitment)
       WHEN item_type = 'RIFee'
-        THEN coalesce(bf_decimal(reservation_unused_amortized_upfront_fee_for_billing_period), 0)
-             + coalesce(bf_decimal(reservation_unused_recurring_fee), 0)
+        THEN coalesce(bf_cur_decimal(reservation_unused_amortized_upfront_fee_for_billing_period), 0)
+             + coalesce(bf_cur_decimal(reservation_unused_recurring_fee), 0)
     END AS bf_unused
-  FROM tags
-  LEFT JOIN aws_service_categories sc ON sc.product_code = bf_text(tags.line_item_product_code)
-  LEFT JOIN aws_regions rg ON rg.region_id = coalesce(bf_text(tags.product_region_code), bf_text(tags.product_region))
+  FROM charges
+  LEFT JOIN aws_service_categories sc ON sc.product_code = charges.line_item_product_code
+  LEFT JOIN aws_regions rg ON rg.region_id = coalesce(charges.product_region_code, charges.product_region)
 ),
 -- The part of each commitment the period did not use, as FOCUS wants it: a Usage row with
 -- CommitmentDiscountStatus Unused, billed 0 (the fee row bills it), effective = unused cost.
@@ -261,6 +260,7 @@ unused AS NOT MATERIALIZED (
       NULL AS PricingUnit,
       CommitmentDiscountId AS ResourceId,
       CommitmentDiscountName AS ResourceName,
+      false AS bf_name_from_tags,
       CommitmentDiscountType AS ResourceType,
       NULL AS x_LineItemId,
       'Unused commitment' AS x_LineItemType
@@ -272,34 +272,49 @@ unused AS NOT MATERIALIZED (
 -- Covered usage and its negation must cancel on the invoice; what does not cancel stays billed.
 negation_remainder AS NOT MATERIALIZED (
   SELECT
-    any_value(bf_text(bill_payer_account_id)) AS BillingAccountId,
-    bf_text(line_item_usage_account_id) AS SubAccountId,
+    any_value(bill_payer_account_id) AS BillingAccountId,
+    line_item_usage_account_id AS SubAccountId,
     sum(cost) AS remainder,
     any_value(period_start) AS period_start,
     any_value(period_end) AS period_end,
-    any_value(bf_text(line_item_currency_code)) AS currency,
-    any_value(bf_text(bill_invoicing_entity)) AS issuer,
-    any_value(bf_text(bill_invoice_id)) AS invoice,
+    any_value(line_item_currency_code) AS currency,
+    any_value(bill_invoicing_entity) AS issuer,
+    any_value(bill_invoice_id) AS invoice,
     any_value(bf_file) AS bf_file
   FROM rows
   WHERE item_type IN ('SavingsPlanCoveredUsage', 'SavingsPlanNegation')
-  GROUP BY bf_text(line_item_usage_account_id)
+  GROUP BY line_item_usage_account_id
   HAVING sum(cost) <> 0
+),
+mapped AS NOT MATERIALIZED (
+  SELECT * EXCLUDE (bf_unused) FROM focus
+  UNION ALL BY NAME
+  SELECT * EXCLUDE (bf_unused) FROM unused
+  UNION ALL BY NAME
+  SELECT
+    BillingAccountId, SubAccountId,
+    remainder AS BilledCost, remainder AS EffectiveCost, remainder AS ListCost, remainder AS ContractedCost,
+    currency AS BillingCurrency, period_start AS BillingPeriodStart, period_end AS BillingPeriodEnd,
+    period_start AS ChargePeriodStart, period_end AS ChargePeriodEnd,
+    'Adjustment' AS ChargeCategory, 'One-Time' AS ChargeFrequency,
+    'Savings Plan covered usage not cancelled by its negation' AS ChargeDescription,
+    coalesce(issuer, 'Amazon Web Services, Inc.') AS InvoiceIssuerName, invoice AS InvoiceId,
+    'AWS' AS ProviderName, 'Amazon Web Services, Inc.' AS PublisherName, 'AWS' AS ServiceProviderName,
+    'AWS' AS HostProviderName, 'Savings Plans for AWS Compute usage' AS ServiceName, 'Compute' AS ServiceCategory,
+    'Other (Compute)' AS ServiceSubcategory, 'SavingsPlanNegation remainder' AS x_LineItemType,
+    strftime(period_start, '%Y-%m') AS x_BillingPeriod, bf_file
+  FROM negation_remainder
 )
-SELECT * EXCLUDE (bf_unused) FROM focus
-UNION ALL BY NAME
-SELECT * EXCLUDE (bf_unused) FROM unused
-UNION ALL BY NAME
 SELECT
-  BillingAccountId, SubAccountId,
-  remainder AS BilledCost, remainder AS EffectiveCost, remainder AS ListCost, remainder AS ContractedCost,
-  currency AS BillingCurrency, period_start AS BillingPeriodStart, period_end AS BillingPeriodEnd,
-  period_start AS ChargePeriodStart, period_end AS ChargePeriodEnd,
-  'Adjustment' AS ChargeCategory, 'One-Time' AS ChargeFrequency,
-  'Savings Plan covered usage not cancelled by its negation' AS ChargeDescription,
-  coalesce(issuer, 'Amazon Web Services, Inc.') AS InvoiceIssuerName, invoice AS InvoiceId,
-  'AWS' AS ProviderName, 'Amazon Web Services, Inc.' AS PublisherName, 'AWS' AS ServiceProviderName,
-  'AWS' AS HostProviderName, 'Savings Plans for AWS Compute usage' AS ServiceName, 'Compute' AS ServiceCategory,
-  'Other (Compute)' AS ServiceSubcategory, 'SavingsPlanNegation remainder' AS x_LineItemType,
-  strftime(period_start, '%Y-%m') AS x_BillingPeriod, bf_file
-FROM negation_remainder
+  m.* EXCLUDE (bf_tags, bf_tags_hash, bf_name_from_tags) REPLACE (
+    CASE
+      WHEN NOT m.bf_name_from_tags OR m.bf_name_from_tags IS NULL THEN m.ResourceName
+      WHEN t.tags_hash IS NOT NULL THEN t.name_tag
+      WHEN m.bf_tags IS NOT NULL THEN bf_cur_name_tag(bf_cur_tag_entries(m.bf_tags))
+    END AS ResourceName,
+    CASE
+      WHEN t.tags_hash IS NOT NULL THEN t.Tags
+      WHEN m.bf_tags IS NOT NULL THEN bf_cur_tags_json(bf_cur_tag_entries(m.bf_tags))
+    END AS Tags)
+FROM mapped m
+LEFT JOIN tag_maps t ON t.tags_hash = m.bf_tags_hash
