@@ -254,7 +254,12 @@ warehouse::Warehouse open_warehouse(const config::Config& config, Access access)
     auto lock = lock_data_dir(config.data_dir);
     auto wh = warehouse::Warehouse::open(file, schema_migrations(), read_write);
     wh.hold_until_closed(std::move(lock));
-    wh.compact_fragmented_tables();  // what the previous writers appended
+    try {
+      wh.compact_fragmented_tables();  // what the previous writers appended
+    } catch (const std::exception& e) {
+      // Housekeeping only (rolled back on failure): the sync goes on, the next open retries.
+      spdlog::warn("compacting small tables failed: {}", e.what());
+    }
     return wh;
   }
   if (!fs::exists(file)) {

@@ -331,8 +331,8 @@ std::vector<std::string> Warehouse::compact_fragmented_tables() {
   constexpr int64_t kMaxRows = 1000000;      // larger tables are rewritten by their own loads
   constexpr int64_t kSlack = 8;              // row groups tolerated beyond what the rows need
   std::vector<std::string> compacted;
-  // A table with an index of its own or a view over it is left alone: recreating it from its
-  // DDL would drop the index. (The schema has neither; a later migration might.)
+  // A table with an index of its own is left alone: recreating it from its DDL would drop the
+  // index. (The schema has none; a later migration might add one.)
   Result tables = connection_.query(
       "SELECT t.table_name, t.sql FROM duckdb_tables() t WHERE t.database_name = current_database() "
       "AND t.schema_name = 'main' AND NOT t.temporary AND t.estimated_size < " + std::to_string(kMaxRows) +
