@@ -46,6 +46,16 @@ std::string mapping_version() {
   return version;
 }
 
+// DuckDB's message for a failed conversion, naming the CUR column rather than the loader's
+// <column>__text that carries a `decimal` column's delivered text (see cur_input_select).
+std::string conversion_message(const warehouse::Error& e) {
+  std::string message = e.engine_message();
+  for (auto at = message.find("__text"); at != std::string::npos; at = message.find("__text", at)) {
+    message.erase(at, 6);
+  }
+  return message;
+}
+
 // Streams the CSV inside a ZIP-compressed CUR file to `dir`; returns the extracted file.
 fs::path extract_zip(const fs::path& zip_file, const fs::path& dir, const std::string& what) {
   int error = 0;
@@ -267,7 +277,7 @@ class AwsSource : public Source {
       con.execute("CREATE OR REPLACE TEMP VIEW aws_staged_rows AS SELECT * EXCLUDE (bf_file) FROM aws_staging");
     } catch (const warehouse::Error& e) {
       throw InputError("source " + name_ + ": billing period " + d.billing_period +
-                       ": cannot convert the CUR files to FOCUS: " + e.engine_message() + " (files: " +
+                       ": cannot convert the CUR files to FOCUS: " + conversion_message(e) + " (files: " +
                        describe_files(d) + ")");
     }
     return true;
@@ -280,7 +290,7 @@ class AwsSource : public Source {
       check_staged(con, d);
     } catch (const warehouse::Error& e) {
       throw InputError("source " + name_ + ": billing period " + d.billing_period +
-                       ": cannot convert the CUR files to FOCUS: " + e.engine_message() + " (files: " +
+                       ": cannot convert the CUR files to FOCUS: " + conversion_message(e) + " (files: " +
                        describe_files(d) + ")");
     }
   }

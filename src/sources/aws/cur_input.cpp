@@ -1,6 +1,7 @@
 #include "sources/aws/cur_input.hpp"
 
 #include <cctype>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -49,6 +50,36 @@ bool text_needs_no_trim(const std::string& type) {
   return plain.count(type) > 0 || type.starts_with("DECIMAL(");
 }
 
+// The two select items of a `decimal` input column `name` delivered as `col` of DuckDB type
+// `type`: the value as bf_decimal converts the delivered text, without printing and parsing it
+// where its type allows, and the text for the conversion error (see cur_input_select).
+std::vector<std::string> decimal_items(const std::string& col, const std::string& type, const std::string& name) {
+  static const std::set<std::string> integers = {"TINYINT",  "SMALLINT",  "INTEGER",  "BIGINT",
+                                                 "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"};
+  int width = 0, scale = 0;
+  bool small_decimal = std::sscanf(type.c_str(), "DECIMAL(%d,%d)", &width, &scale) == 2 && scale <= 10 &&
+                       width - scale <= 28;
+  if (integers.count(type) || small_decimal) {
+    // Its text is the exact number, which DECIMAL(38,10) holds: the cast is the same value.
+    return {"CAST(" + col + " AS DECIMAL(38,10)) AS " + name, "CAST(NULL AS VARCHAR) AS " + name + "__text"};
+  }
+  if (type == "DOUBLE") {
+    // Its text is the shortest decimal that reads back as the double, and bf_decimal rounds that
+    // text to 10 decimals. When the double below 10^5 reads back from d, its cast to
+    // DECIMAL(18,10) (DuckDB converts d exactly rounded: an integer below 2^53 over 10^10), the
+    // text is d: its rounding interval is narrower than 10^-10 (ulp < 2^-36), so it holds no other
+    // number of 10 decimals, and a shortest decimal with more decimals would have more digits
+    // than d. Other doubles take the text. Printing and parsing fail only for NaN, infinities and
+    // magnitudes DECIMAL(38,10) cannot hold; for those the text is kept for the error.
+    std::string d = "TRY_CAST(" + col + " AS DECIMAL(18,10))";
+    return {"CASE WHEN abs(" + col + ") < 1e5 AND CAST(" + d + " AS DOUBLE) = " + col + " THEN CAST(" + d +
+                " AS DECIMAL(38,10)) ELSE bf_cur_try_decimal(CAST(" + col + " AS VARCHAR)) END AS " + name,
+            "CASE WHEN NOT (abs(" + col + ") < 1e28) THEN CAST(" + col + " AS VARCHAR) END AS " + name + "__text"};
+  }
+  std::string text = text_needs_no_trim(type) ? "CAST(" + col + " AS VARCHAR)" : "bf_text(" + col + ")";
+  return {"bf_cur_try_decimal(" + text + ") AS " + name, text + " AS " + name + "__text"};
+}
+
 }  // namespace
 
 std::string cur_column_name(std::string_view delivered) {
@@ -83,6 +114,7 @@ const std::vector<InputColumn>& cur_input_columns() {
       for (size_t i = 1; i < words.size(); ++i) {
         column.required = column.required || words[i] == "required";
         column.timestamp = column.timestamp || words[i] == "timestamp";
+        column.decimal = column.decimal || words[i] == "decimal";
       }
       out.push_back(column);
     }
@@ -133,6 +165,10 @@ std::string cur_input_select(const std::vector<std::pair<std::string, std::strin
                           : type == "TIMESTAMP WITH TIME ZONE" ? "CAST(" + col + " AS TIMESTAMP)"
                                                                : "bf_timestamp(" + col + ")";
       items.push_back(value + " AS " + column.name);
+    } else if (it != by_name.end() && column.decimal) {
+      for (auto& item : decimal_items(quote_ident(it->second.first), it->second.second, column.name)) {
+        items.push_back(std::move(item));
+      }
     } else if (it != by_name.end()) {
       // Text is cleaned here, once per value (as bf_text: trimmed, empty is NULL), so that
       // the mapping can use it as it is however often it reads it.
@@ -148,6 +184,9 @@ std::string cur_input_select(const std::vector<std::pair<std::string, std::strin
       throw InputError("source " + source_name + ": file " + file + ": required CUR column " + column.name +
                        " is missing (" + std::to_string(columns.size()) +
                        " columns delivered) — is this a Cost and Usage Report?");
+    } else if (column.decimal) {
+      items.push_back("CAST(NULL AS DECIMAL(38,10)) AS " + column.name);
+      items.push_back("CAST(NULL AS VARCHAR) AS " + column.name + "__text");
     } else {
       items.push_back(std::string("CAST(NULL AS ") + (column.timestamp ? "TIMESTAMP" : "VARCHAR") + ") AS " +
                       column.name);

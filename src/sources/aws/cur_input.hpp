@@ -22,15 +22,19 @@ struct InputColumn {
   std::string name;
   bool required = false;
   bool timestamp = false;  // arrives as TIMESTAMP (naive UTC), not as text
+  bool decimal = false;    // arrives as DECIMAL(38,10) plus <name>__text (see cur_input_select)
 };
 // The columns cur_to_focus.sql reads, from its `-- input:` lines.
 const std::vector<InputColumn>& cur_input_columns();
 
 // SELECT producing aws_cur_input rows from one raw table holding one delivered file: every
-// input column as cleaned text (bf_text: trimmed, NULL when empty; the `timestamp` ones as
-// TIMESTAMP), `resource_tags` as MAP(VARCHAR, VARCHAR), bf_file. `columns` are the raw table's
-// (name, DuckDB type). Throws InputError naming `file` and the column when a required column is
-// missing.
+// input column as cleaned text (bf_text: trimmed, NULL when empty), the `timestamp` ones as
+// TIMESTAMP, the `decimal` ones as two columns: <name>, the DECIMAL(38,10) that bf_decimal gives
+// for the delivered value (NULL when missing or not a number), and <name>__text, the cleaned
+// delivered text when <name> could be NULL for a present value, so that bf_cur_money raises the
+// conversion error where the mapping uses the value; `resource_tags` as MAP(VARCHAR, VARCHAR),
+// bf_file. `columns` are the raw table's (name, DuckDB type). Throws InputError naming `file` and
+// the column when a required column is missing.
 std::string cur_input_select(const std::vector<std::pair<std::string, std::string>>& columns,
                              const std::string& raw_table, const std::string& file, const std::string& source_name);
 

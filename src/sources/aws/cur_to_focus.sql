@@ -4,7 +4,10 @@
 -- cleaned once by the loader as bf_text cleans it (trimmed; empty, whitespace-only and missing
 -- optional columns are NULL), so the mapping uses it as it is; except the `timestamp` ones, which arrive as TIMESTAMP
 -- (naive UTC, converted by the loader: typed Parquet columns directly, text with
--- bf_timestamp), `resource_tags` as MAP(VARCHAR, VARCHAR) with the keys as delivered, and
+-- bf_timestamp), the `decimal` ones as DECIMAL(38,10) converted once by the loader (as
+-- bf_decimal converts their text; NULL when missing or no number) plus <name>__text, read through
+-- bf_cur_money(<name>, <name>__text) so that text that is no number fails the load where it is
+-- used, `resource_tags` as MAP(VARCHAR, VARCHAR) with the keys as delivered, and
 -- bf_file naming the file of each row. The loader reads the `-- input:` lines
 -- to know which columns to provide; `required` ones must be in every file.
 --
@@ -26,17 +29,17 @@
 -- input: line_item_operation
 -- input: line_item_availability_zone
 -- input: line_item_resource_id
--- input: line_item_usage_amount
+-- input: line_item_usage_amount decimal
 -- input: line_item_currency_code required
--- input: line_item_unblended_rate
--- input: line_item_unblended_cost required
--- input: line_item_net_unblended_rate
--- input: line_item_net_unblended_cost
+-- input: line_item_unblended_rate decimal
+-- input: line_item_unblended_cost decimal required
+-- input: line_item_net_unblended_rate decimal
+-- input: line_item_net_unblended_cost decimal
 -- input: line_item_line_item_description
 -- input: line_item_tax_type
 -- input: line_item_legal_entity
--- input: pricing_public_on_demand_cost
--- input: pricing_public_on_demand_rate
+-- input: pricing_public_on_demand_cost decimal
+-- input: pricing_public_on_demand_rate decimal
 -- input: pricing_rate_code
 -- input: pricing_rate_id
 -- input: pricing_term
@@ -49,14 +52,14 @@
 -- input: product_location
 -- input: product_sku
 -- input: reservation_reservation_arn
--- input: reservation_effective_cost
--- input: reservation_amortized_upfront_fee_for_billing_period
--- input: reservation_unused_amortized_upfront_fee_for_billing_period
--- input: reservation_unused_recurring_fee
+-- input: reservation_effective_cost decimal
+-- input: reservation_amortized_upfront_fee_for_billing_period decimal
+-- input: reservation_unused_amortized_upfront_fee_for_billing_period decimal
+-- input: reservation_unused_recurring_fee decimal
 -- input: savings_plan_savings_plan_arn
--- input: savings_plan_savings_plan_effective_cost
--- input: savings_plan_total_commitment_to_date
--- input: savings_plan_used_commitment
+-- input: savings_plan_savings_plan_effective_cost decimal
+-- input: savings_plan_total_commitment_to_date decimal
+-- input: savings_plan_used_commitment decimal
 --
 -- Cost rules (FOCUS 1.2 amortization; line item types as AWS names them):
 --   BilledCost     what the invoice charges: net unblended cost when delivered, else unblended.
@@ -82,7 +85,8 @@ WITH rows AS NOT MATERIALIZED (
   SELECT
     *,
     line_item_line_item_type AS item_type,
-    bf_cur_decimal(coalesce(line_item_net_unblended_cost, line_item_unblended_cost)) AS cost,
+    coalesce(bf_cur_money(line_item_net_unblended_cost, line_item_net_unblended_cost__text),
+             bf_cur_money(line_item_unblended_cost, line_item_unblended_cost__text)) AS cost,
     coalesce(savings_plan_savings_plan_arn, reservation_reservation_arn) AS commitment_arn,
     savings_plan_savings_plan_arn IS NOT NULL AS is_savings_plan,
     bill_billing_period_start_date AS period_start,
@@ -149,29 +153,33 @@ focus AS NOT MATERIALIZED (
          THEN CASE WHEN is_savings_plan THEN 'Spend' ELSE 'Usage' END END AS CommitmentDiscountCategory,
     CASE WHEN is_covered OR is_commitment_fee THEN commitment_arn END AS CommitmentDiscountId,
     CASE WHEN is_covered OR is_commitment_fee THEN regexp_extract(commitment_arn, '[^/:]+$') END AS CommitmentDiscountName,
-    CASE WHEN is_covered AND is_savings_plan THEN bf_cur_decimal(savings_plan_savings_plan_effective_cost)
-         WHEN is_covered THEN bf_cur_decimal(line_item_usage_amount) END AS CommitmentDiscountQuantity,
+    CASE WHEN is_covered AND is_savings_plan
+         THEN bf_cur_money(savings_plan_savings_plan_effective_cost, savings_plan_savings_plan_effective_cost__text)
+         WHEN is_covered THEN bf_cur_money(line_item_usage_amount, line_item_usage_amount__text) END AS CommitmentDiscountQuantity,
     CASE WHEN is_covered THEN 'Used' END AS CommitmentDiscountStatus,
     CASE WHEN commitment_arn IS NOT NULL AND (is_covered OR is_commitment_fee)
          THEN CASE WHEN is_savings_plan THEN 'Savings Plan' ELSE 'Reserved Instance' END END AS CommitmentDiscountType,
     CASE WHEN is_covered AND is_savings_plan THEN line_item_currency_code
          WHEN is_covered THEN pricing_unit END AS CommitmentDiscountUnit,
     CASE WHEN charge_category = 'Usage' AND item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
-         THEN bf_cur_decimal(line_item_usage_amount) END AS ConsumedQuantity,
+         THEN bf_cur_money(line_item_usage_amount, line_item_usage_amount__text) END AS ConsumedQuantity,
     CASE WHEN charge_category = 'Usage' AND item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
          THEN pricing_unit END AS ConsumedUnit,
     CASE
-      WHEN item_type = 'DiscountedUsage' THEN coalesce(bf_cur_decimal(pricing_public_on_demand_cost), cost)
+      WHEN item_type = 'DiscountedUsage'
+        THEN coalesce(bf_cur_money(pricing_public_on_demand_cost, pricing_public_on_demand_cost__text), cost)
       ELSE cost
     END AS ContractedCost,
     CASE
       WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL
-      WHEN item_type = 'DiscountedUsage' THEN bf_cur_decimal(pricing_public_on_demand_rate)
-      ELSE coalesce(bf_cur_decimal(line_item_net_unblended_rate), bf_cur_decimal(line_item_unblended_rate))
+      WHEN item_type = 'DiscountedUsage' THEN bf_cur_money(pricing_public_on_demand_rate, pricing_public_on_demand_rate__text)
+      ELSE coalesce(bf_cur_money(line_item_net_unblended_rate, line_item_net_unblended_rate__text),
+                    bf_cur_money(line_item_unblended_rate, line_item_unblended_rate__text))
     END AS ContractedUnitPrice,
     CASE
-      WHEN item_type = 'DiscountedUsage' THEN bf_cur_decimal(reservation_effective_cost)
-      WHEN item_type = 'SavingsPlanCoveredUsage' THEN bf_cur_decimal(savings_plan_savings_plan_effective_cost)
+      WHEN item_type = 'DiscountedUsage' THEN bf_cur_money(reservation_effective_cost, reservation_effective_cost__text)
+      WHEN item_type = 'SavingsPlanCoveredUsage'
+        THEN bf_cur_money(savings_plan_savings_plan_effective_cost, savings_plan_savings_plan_effective_cost__text)
       WHEN is_commitment_fee THEN CAST(0 AS DECIMAL(38,10))
       ELSE cost
     END AS EffectiveCost,
@@ -179,10 +187,10 @@ focus AS NOT MATERIALIZED (
     coalesce(bill_invoicing_entity, 'Amazon Web Services, Inc.') AS InvoiceIssuerName,
     CASE
       WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN cost
-      ELSE coalesce(bf_cur_decimal(pricing_public_on_demand_cost), cost)
+      ELSE coalesce(bf_cur_money(pricing_public_on_demand_cost, pricing_public_on_demand_cost__text), cost)
     END AS ListCost,
     CASE WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL
-         ELSE bf_cur_decimal(pricing_public_on_demand_rate) END AS ListUnitPrice,
+         ELSE bf_cur_money(pricing_public_on_demand_rate, pricing_public_on_demand_rate__text) END AS ListUnitPrice,
     CASE
       WHEN charge_category IN ('Tax', 'Credit', 'Adjustment') OR item_type = 'Refund' THEN NULL
       WHEN is_covered THEN 'Committed'
@@ -190,7 +198,7 @@ focus AS NOT MATERIALIZED (
       ELSE 'Standard'
     END AS PricingCategory,
     CASE WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL
-         ELSE bf_cur_decimal(line_item_usage_amount) END AS PricingQuantity,
+         ELSE bf_cur_money(line_item_usage_amount, line_item_usage_amount__text) END AS PricingQuantity,
     CASE WHEN charge_category IN ('Tax', 'Credit') OR item_type = 'Refund' THEN NULL
          ELSE pricing_unit END AS PricingUnit,
     'AWS' AS ProviderName,
@@ -229,10 +237,12 @@ focus AS NOT MATERIALIZED (
     line_item_resource_id IS NOT NULL AS bf_name_from_tags,
     CASE
       WHEN item_type = 'SavingsPlanRecurringFee'
-        THEN bf_cur_decimal(savings_plan_total_commitment_to_date) - bf_cur_decimal(savings_plan_used_commitment)
+        THEN bf_cur_money(savings_plan_total_commitment_to_date, savings_plan_total_commitment_to_date__text)
+             - bf_cur_money(savings_plan_used_commitment, savings_plan_used_commitment__text)
       WHEN item_type = 'RIFee'
-        THEN coalesce(bf_cur_decimal(reservation_unused_amortized_upfront_fee_for_billing_period), 0)
-             + coalesce(bf_cur_decimal(reservation_unused_recurring_fee), 0)
+        THEN coalesce(bf_cur_money(reservation_unused_amortized_upfront_fee_for_billing_period,
+                                   reservation_unused_amortized_upfront_fee_for_billing_period__text), 0)
+             + coalesce(bf_cur_money(reservation_unused_recurring_fee, reservation_unused_recurring_fee__text), 0)
     END AS bf_unused
   FROM charges
   LEFT JOIN aws_service_categories sc ON sc.product_code = charges.line_item_product_code
