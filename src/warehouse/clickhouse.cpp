@@ -13,13 +13,12 @@
 #include "common/failpoint.hpp"
 #include "common/strings.hpp"
 #include "net/http.hpp"
+#include "warehouse/clickhouse_sql.hpp"
 #include "warehouse/warehouse.hpp"
 
 namespace billingfoot::warehouse {
 
 using common::quote_literal;
-
-namespace {
 
 // ClickHouse identifiers: backquoted, backquote and backslash escaped.
 std::string ch_ident(const std::string& name) {
@@ -40,6 +39,8 @@ std::string ch_literal(const std::string& value) {
   }
   return out + "'";
 }
+
+namespace {
 
 // One TabSeparated field: \N is NULL, backslash escapes otherwise.
 std::optional<std::string> tsv_field(std::string_view raw) {
@@ -90,6 +91,8 @@ std::vector<std::string_view> split_tabs(std::string_view line) {
   return out;
 }
 
+}  // namespace
+
 // The ClickHouse type for a DuckDB column type of focus_costs.
 std::string ch_type(const std::string& duck_type, bool nullable) {
   std::string t;
@@ -125,6 +128,8 @@ std::string random_suffix() {
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(dist(rd)));
   return buf;
 }
+
+namespace {
 
 // Staging tables are named focus_costs_staging_<unix time>_<random>. One older than this was
 // left by a writer that died before its swap; a younger one may be another writer's at work.
