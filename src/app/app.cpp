@@ -227,6 +227,12 @@ warehouse::ClickHouse clickhouse_of(const config::Config& config) {
   return warehouse::ClickHouse({get("url"), get("database"), get("user"), get("password")});
 }
 
+void read_clickhouse_when_configured(const config::Config& config, server::ServerSettings& settings) {
+  if (config.warehouse.type != "clickhouse") return;
+  warehouse::ClickHouse ch = clickhouse_of(config);
+  settings.clickhouse = [ch] { return std::make_unique<warehouse::ClickHouse>(ch); };
+}
+
 bool publish_and_print(const config::Config& config, warehouse::Warehouse& wh, std::ostream& out) {
   if (config.warehouse.type != "clickhouse") return true;
   auto ch = clickhouse_of(config);
@@ -236,6 +242,15 @@ bool publish_and_print(const config::Config& config, warehouse::Warehouse& wh, s
       out << fmt::format("clickhouse  {}  {}  {:<9}  {} rows  {} {} billed\n", p.source, p.billing_period,
                          p.unchanged ? "unchanged" : "published", p.rows, format_money(p.billed_cost),
                          config.currency);
+    }
+    // The model tables follow, so readers of ClickHouse find allocation, rollup, unit costs,
+    // anomalies and budgets there too.
+    std::vector<std::string> own;
+    for (const auto& src : config.sources) own.push_back(src.name);
+    for (const auto& m : warehouse::mirror_models_to_clickhouse(ch, wh.connection(), config.data_dir, own)) {
+      out << fmt::format("clickhouse  model {:<15}  {} partitions sent, {} unchanged{}  {} rows\n", m.table,
+                         m.partitions_sent, m.partitions_unchanged,
+                         m.partitions_dropped ? fmt::format(", {} dropped", m.partitions_dropped) : "", m.rows);
     }
     return true;
   } catch (const std::exception& e) {

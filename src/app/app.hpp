@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "model/rollup.hpp"
+#include "server/settings.hpp"
 #include "sources/source.hpp"
 #include "warehouse/clickhouse.hpp"
 #include "warehouse/source_status.hpp"
@@ -33,6 +34,8 @@ const std::vector<warehouse::Migration>& schema_migrations();
 enum class Access { ReadWrite, ReadOnly, ReadOnlyWritingFiles };
 // The ClickHouse warehouse of `warehouse: {type: clickhouse, url, database, user, password}`.
 warehouse::ClickHouse clickhouse_of(const config::Config& config);
+// With a ClickHouse warehouse, the server reads cost data from it (settings.clickhouse).
+void read_clickhouse_when_configured(const config::Config& config, server::ServerSettings& settings);
 // With a ClickHouse warehouse: publishes what the local warehouse loaded and ClickHouse does
 // not hold yet, printing one line per partition. Returns false (after printing the error) when
 // publishing failed; true, printing nothing, with the DuckDB warehouse.

@@ -7,6 +7,7 @@ namespace billingfoot::app {
 
 int serve_dashboard(const config::Config& cfg, const std::optional<std::string>& listen) {
   server::ServerSettings settings = server::server_settings(cfg, listen);
+  read_clickhouse_when_configured(cfg, settings);
   return server::serve(cfg, settings);
 }
 

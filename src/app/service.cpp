@@ -222,6 +222,7 @@ class Service {
     std::unique_ptr<server::BackgroundServer> server;
     if (!options_.no_server && (options_.listen || cfg->server.IsMap())) {
       server::ServerSettings settings = server::server_settings(*cfg, options_.listen);
+      read_clickhouse_when_configured(*cfg, settings);
       lease = std::make_unique<server::WarehouseLease>(warehouse_file(*cfg), settings.idle_close,
                                                        std::chrono::seconds(3));
       server = std::make_unique<server::BackgroundServer>(config_, settings, *lease, "billingfoot run",

@@ -6,16 +6,19 @@
 #include <httplib.h>
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "server/dashboards.hpp"
 #include "server/settings.hpp"
 #include "server/warehouse_lease.hpp"
 #include "warehouse/cost_query.hpp"
 #include "warehouse/duckdb.hpp"
+#include "warehouse/reader.hpp"
 
 namespace billingfoot::server {
 
@@ -69,9 +72,23 @@ class Api {
   static const std::vector<std::string>& cost_parameters();
 
  private:
+  // One request's reader: the DuckDB file (held through the lease while the request runs) or
+  // the ClickHouse warehouse.
+  class Reading {
+   public:
+    warehouse::Reader& reader() { return *reader_; }
+
+   private:
+    friend class Api;
+    std::optional<WarehouseLease::Use> use_;
+    std::unique_ptr<warehouse::ClickHouse> clickhouse_;
+    std::unique_ptr<warehouse::Reader> reader_;
+  };
+  Reading read();
+  std::vector<Dashboard> read_dashboards();
   // The cost query the parameters describe, on the rollup when it holds every dimension used
   // (group_by, filters and `also_needs`).
-  warehouse::CostQuery cost_query_from(warehouse::Connection& con, const Params& params,
+  warehouse::CostQuery cost_query_from(warehouse::Reader& reader, const Params& params,
                                        const std::vector<std::string>& also_needs = {});
   const config::SharedConfig& config_;
   const ServerSettings& settings_;

@@ -2,12 +2,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 
 #include "common/errors.hpp"
 #include "common/strings.hpp"
 #include "model/rollup.hpp"
 #include "server/api.hpp"
 #include "server/json_text.hpp"
+#include "warehouse/clickhouse.hpp"
+#include "warehouse/reader.hpp"
 
 namespace billingfoot::server {
 
@@ -99,7 +103,19 @@ const std::vector<std::string>& Api::cost_parameters() {
 Api::Api(const config::SharedConfig& config, const ServerSettings& settings, WarehouseLease& lease)
     : config_(config), settings_(settings), lease_(lease) {}
 
-CostQuery Api::cost_query_from(Connection& con, const Params& params,
+Api::Reading Api::read() {
+  Reading r;
+  if (settings_.clickhouse) {
+    r.clickhouse_ = settings_.clickhouse();
+    r.reader_ = warehouse::clickhouse_reader(*r.clickhouse_);
+  } else {
+    r.use_.emplace(lease_.acquire());
+    r.reader_ = warehouse::duckdb_reader(r.use_->connection(), model::use_rollup_when_possible);
+  }
+  return r;
+}
+
+CostQuery Api::cost_query_from(warehouse::Reader& reader, const Params& params,
                                const std::vector<std::string>& also_needs) {
   CostQuery q;
   q.group_by = params.all("group_by", true);
@@ -118,18 +134,14 @@ CostQuery Api::cost_query_from(Connection& con, const Params& params,
   if (q.from) warehouse::range_start(*q.from, "from");
   if (q.to) warehouse::range_start(*q.to, "to");
   // The allocated table carries the allocation dimensions (team, product, …) when it exists.
-  bool allocated =
-      con.query(
-             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cost_allocated'")
-          .int64(0, 0) > 0;
-  if (allocated) q.table = "cost_allocated";
+  if (reader.has_table("cost_allocated")) q.table = "cost_allocated";
   // Unknown dimensions are a 400, checked before choosing the table.
-  for (const auto& d : q.group_by) warehouse::dimension_expression(con, q.table, d);
-  for (const auto& f : q.filters) warehouse::dimension_expression(con, q.table, f.dimension);
-  for (const auto& d : also_needs) warehouse::dimension_expression(con, q.table, d);
+  for (const auto& d : q.group_by) reader.check_dimension(q.table, d);
+  for (const auto& f : q.filters) reader.check_dimension(q.table, f.dimension);
+  for (const auto& d : also_needs) reader.check_dimension(q.table, d);
   CostQuery probe = q;
   probe.group_by.insert(probe.group_by.end(), also_needs.begin(), also_needs.end());
-  if (model::use_rollup_when_possible(con, probe)) {
+  if (reader.use_rollup_when_possible(probe)) {
     q.table = probe.table;
     q.time_column = probe.time_column;
     q.rows_expression = probe.rows_expression;
@@ -139,15 +151,15 @@ CostQuery Api::cost_query_from(Connection& con, const Params& params,
 
 namespace {
 
+using warehouse::DayRange;
+using warehouse::Reader;
+
 // Amounts in different currencies are never added up: group by currency when there are several.
-void split_currencies(Connection& con, CostQuery& q) {
+void split_currencies(Reader& reader, CostQuery& q) {
   for (const auto& d : q.group_by) {
     if (common::iequals(d, "BillingCurrency")) return;
   }
-  if (con.query("SELECT count(DISTINCT BillingCurrency) FROM " + quote_ident(q.table)).int64(0, 0) >
-      1) {
-    q.group_by.push_back("BillingCurrency");
-  }
+  if (reader.distinct_count(q.table, "BillingCurrency") > 1) q.group_by.push_back("BillingCurrency");
 }
 
 JsonObject query_description(const CostQuery& q, const std::string& currency) {
@@ -167,39 +179,6 @@ JsonObject query_description(const CostQuery& q, const std::string& currency) {
   return o;
 }
 
-struct Range {
-  std::string from, to;  // inclusive YYYY-MM-DD
-};
-
-// Cost per value of `dimension` in two ranges: value, current_cost, previous_cost, change,
-// change_pct (NULL when there was nothing before). `order` is an ORDER BY clause.
-Result compare_ranges(Connection& con, const CostQuery& base, const std::string& dimension,
-                      const Range& current, const Range& previous, const std::string& order,
-                      size_t limit) {
-  std::string cost = warehouse::cost_column(base.cost);
-  std::string dim = warehouse::dimension_expression(con, base.table, dimension);
-  auto side = [&](const Range& r) {
-    CostQuery q = base;
-    q.from = r.from;
-    q.to = r.to;
-    return "SELECT " + dim + " AS value, sum(" + cost + ") AS c FROM " + quote_ident(base.table) +
-           " " + warehouse::cost_where(con, q) + " GROUP BY 1";
-  };
-  std::string sql =
-      "WITH cur AS (" + side(current) + "), prev AS (" + side(previous) +
-      "), joined AS (SELECT value, coalesce(cur.c, 0) AS current_cost, coalesce(prev.c, 0) AS "
-      "previous_cost FROM cur FULL JOIN prev USING (value)) "
-      "SELECT value AS " +
-      quote_ident(dimension) +
-      ", current_cost, previous_cost, "
-      "current_cost - previous_cost AS change, CASE WHEN previous_cost = 0 THEN NULL ELSE "
-      "round(100 * CAST(current_cost - previous_cost AS DOUBLE) / CAST(previous_cost AS DOUBLE), "
-      "1) "
-      "END AS change_pct FROM joined ORDER BY " +
-      order + ", 1 LIMIT " + std::to_string(limit);
-  return con.query(sql, "comparing periods");
-}
-
 // The data's last day and the ranges the overview and the default movers compare.
 struct Calendar {
   bool empty = true;
@@ -208,51 +187,62 @@ struct Calendar {
   int days_elapsed = 0, days_in_month = 0;
 };
 
-Calendar calendar(Connection& con, const CostQuery& q) {
-  std::string t = quote_ident(q.time_column);
-  Result r = con.query(
-      "WITH d AS (SELECT CAST(min(" + t + ") AS DATE) AS first, CAST(max(" + t +
-          ") AS DATE) AS last FROM " + quote_ident(q.table) +
-          ") SELECT CAST(first AS VARCHAR), CAST(last AS VARCHAR), CAST(CAST(date_trunc('month', "
-          "last) AS DATE) AS "
-          "VARCHAR), CAST(CAST(date_trunc('month', last) - INTERVAL 1 MONTH AS DATE) AS VARCHAR), "
-          "CAST(CAST(date_trunc('month', last) - INTERVAL 1 DAY AS DATE) AS VARCHAR), "
-          "CAST(CAST(last - INTERVAL 1 MONTH AS DATE) AS VARCHAR), CAST(CAST(last - INTERVAL 6 DAY "
-          "AS DATE) AS "
-          "VARCHAR), day(last), day(last_day(last)) FROM d",
-      "finding the data's last day");
+std::string day_text(std::chrono::year_month_day d) {
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
+                     static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+}
+
+std::chrono::year_month_day parse_day(const std::string& text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  if (std::sscanf(text.c_str(), "%d-%u-%u", &y, &m, &d) != 3) {
+    throw std::runtime_error("unexpected date from the warehouse: '" + text + "'");
+  }
+  return std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d};
+}
+
+// Date arithmetic in C++, the same on every backend: a month back from the 31st is the last
+// day of the shorter month (as SQL's date - INTERVAL 1 MONTH).
+Calendar calendar(Reader& reader, const CostQuery& q) {
+  using namespace std::chrono;
   Calendar c;
-  if (r.is_null(0, 1)) return c;
+  auto span = reader.span(q);
+  if (!span) return c;
   c.empty = false;
-  c.first_day = r.text(0, 0);
-  c.as_of = r.text(0, 1);
-  c.month_start = r.text(0, 2);
-  c.prev_month_start = r.text(0, 3);
-  c.prev_month_end = r.text(0, 4);
-  c.prev_same_end = r.text(0, 5);
-  c.trailing_start = r.text(0, 6);
-  c.days_elapsed = static_cast<int>(r.int64(0, 7));
-  c.days_in_month = static_cast<int>(r.int64(0, 8));
+  c.first_day = span->from;
+  c.as_of = span->to;
+  year_month_day last = parse_day(span->to);
+  year_month_day start = last.year() / last.month() / day{1};
+  year_month prev = year_month{last.year(), last.month()} - months{1};
+  c.month_start = day_text(start);
+  c.prev_month_start = day_text(prev / day{1});
+  c.prev_month_end = day_text(year_month_day{sys_days{start} - days{1}});
+  day prev_last = year_month_day_last{prev.year(), month_day_last{prev.month()}}.day();
+  c.prev_same_end = day_text(prev / std::min(last.day(), prev_last));
+  c.trailing_start = day_text(year_month_day{sys_days{last} - days{6}});
+  c.days_elapsed = static_cast<int>(static_cast<unsigned>(last.day()));
+  c.days_in_month = static_cast<int>(static_cast<unsigned>(
+      year_month_day_last{last.year(), month_day_last{last.month()}}.day()));
   return c;
 }
 
-std::string total_of(Connection& con, CostQuery q, const std::string& from, const std::string& to) {
+std::string total_of(Reader& reader, CostQuery q, const std::string& from, const std::string& to) {
   q.group_by.clear();
   q.granularity.clear();
   q.top = 0;
   q.from = from;
   q.to = to;
-  return warehouse::query_costs(con, q).total_cost;
+  return reader.costs(q).total_cost;
 }
 
 }  // namespace
 
 Payload Api::costs(const Params& params) {
-  auto use = lease_.acquire();
-  auto& con = use.connection();
-  CostQuery q = cost_query_from(con, params);
-  split_currencies(con, q);
-  warehouse::CostBreakdown b = warehouse::query_costs(con, q);
+  Reading session = read();
+  Reader& reader = session.reader();
+  CostQuery q = cost_query_from(reader, params);
+  split_currencies(reader, q);
+  warehouse::CostBreakdown b = reader.costs(q);
   JsonObject o = query_description(q, config_.get()->currency);
   o.raw("columns", columns_json(b.rows))
       .raw("rows", rows_json(b.rows))
@@ -262,23 +252,23 @@ Payload Api::costs(const Params& params) {
 }
 
 Payload Api::movers(const Params& params) {
-  auto use = lease_.acquire();
-  auto& con = use.connection();
+  Reading session = read();
+  Reader& reader = session.reader();
   std::string dimension = params.get_or("dimension", "ServiceName");
   size_t limit = params.number("limit", 10, 1000);
-  CostQuery q = cost_query_from(con, params, {dimension});
+  CostQuery q = cost_query_from(reader, params, {dimension});
   if (!q.group_by.empty())
     throw UsageError("movers compares one dimension: use dimension=…, not group_by");
-  Calendar cal = calendar(con, q);
-  Range current{q.from.value_or(cal.month_start), q.to.value_or(cal.as_of)};
-  Range previous{params.get_or("compare_from", cal.prev_month_start),
-                 params.get_or("compare_to", cal.prev_same_end)};
+  Calendar cal = calendar(reader, q);
+  DayRange current{q.from.value_or(cal.month_start), q.to.value_or(cal.as_of)};
+  DayRange previous{params.get_or("compare_from", cal.prev_month_start),
+                    params.get_or("compare_to", cal.prev_same_end)};
   if (cal.empty && (!q.from || !q.to)) {
     return {JsonObject().add("rows", nlohmann::json::array()).str(), Result(), "movers"};
   }
   warehouse::range_start(previous.from, "compare_from");
   warehouse::range_start(previous.to, "compare_to");
-  Result r = compare_ranges(con, q, dimension, current, previous, "abs(change) DESC", limit);
+  Result r = reader.compare(q, dimension, current, previous, true, limit);
   JsonObject o;
   o.add("dimension", dimension)
       .add("cost", q.cost)
@@ -292,43 +282,41 @@ Payload Api::movers(const Params& params) {
 }
 
 Payload Api::overview(const Params& params) {
-  auto use = lease_.acquire();
-  auto& con = use.connection();
+  Reading session = read();
+  Reader& reader = session.reader();
   CostQuery q;
   q.cost = params.get_or("cost", "billed");
   warehouse::cost_column(q.cost);
-  model::use_rollup_when_possible(con, q);
-  Calendar cal = calendar(con, q);
+  reader.use_rollup_when_possible(q);
+  Calendar cal = calendar(reader, q);
   JsonObject o;
   o.add("cost", q.cost).add("currency", config_.get()->currency).add("source_table", q.table);
   if (cal.empty) {
     o.add("empty", true);
     return {o.str(), std::nullopt, "overview"};
   }
-  std::string mtd = total_of(con, q, cal.month_start, cal.as_of);
-  std::string prev_same = total_of(con, q, cal.prev_month_start, cal.prev_same_end);
-  std::string prev_full = total_of(con, q, cal.prev_month_start, cal.prev_month_end);
-  std::string trailing = total_of(con, q, cal.trailing_start, cal.as_of);
+  std::string mtd = total_of(reader, q, cal.month_start, cal.as_of);
+  std::string prev_same = total_of(reader, q, cal.prev_month_start, cal.prev_same_end);
+  std::string prev_full = total_of(reader, q, cal.prev_month_start, cal.prev_month_end);
+  std::string trailing = total_of(reader, q, cal.trailing_start, cal.as_of);
   // Forecast: month to date plus the remaining days at the average of the last 7 days.
   int remaining = cal.days_in_month - cal.days_elapsed;
-  Result f = con.query(
+  Result f = reader.scratch().query(
       fmt::format(
           "SELECT round(CAST({} AS DECIMAL(38,10)) + CAST({} AS DECIMAL(38,10)) * {} / 7, 2), "
           "round(CAST({} AS DECIMAL(38,10)) / 7, 2)",
           mtd, trailing, remaining, trailing),
       "forecasting");
-  Range current{cal.month_start, cal.as_of}, previous{cal.prev_month_start, cal.prev_same_end};
-  Result providers =
-      compare_ranges(con, q, "ProviderName", current, previous, "current_cost DESC", 50);
-  Result services =
-      compare_ranges(con, q, "ServiceName", current, previous, "current_cost DESC", 10);
-  Result movers = compare_ranges(con, q, "ServiceName", current, previous, "abs(change) DESC", 8);
+  DayRange current{cal.month_start, cal.as_of}, previous{cal.prev_month_start, cal.prev_same_end};
+  Result providers = reader.compare(q, "ProviderName", current, previous, false, 50);
+  Result services = reader.compare(q, "ServiceName", current, previous, false, 10);
+  Result movers = reader.compare(q, "ServiceName", current, previous, true, 8);
   CostQuery daily = q;
   daily.group_by = {"ProviderName"};
   daily.granularity = "day";
   daily.from = cal.prev_month_start;
   daily.to = cal.as_of;
-  warehouse::CostBreakdown days = warehouse::query_costs(con, daily);
+  warehouse::CostBreakdown days = reader.costs(daily);
   o.add("first_day", cal.first_day)
       .add("as_of", cal.as_of)
       .add("month_start", cal.month_start)
@@ -350,57 +338,42 @@ Payload Api::overview(const Params& params) {
 }
 
 Payload Api::meta(const Params&) {
-  auto use = lease_.acquire();
-  auto& con = use.connection();
+  Reading session = read();
+  Reader& reader = session.reader();
   CostQuery q;
-  bool rollup = model::use_rollup_when_possible(con, q);
-  Calendar cal = calendar(con, q);
-  Result tables =
-      con.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'");
-  auto has = [&](const std::string& name) {
-    for (size_t i = 0; i < tables.row_count(); ++i) {
-      if (tables.text(i, 0) == name) return true;
-    }
-    return false;
-  };
-  std::string table = has("cost_allocated") ? "cost_allocated" : "focus_costs";
-  Result dims = con.query("SELECT column_name FROM information_schema.columns WHERE table_name = " +
-                              quote_literal(table) +
-                              " AND data_type = 'VARCHAR' AND column_name NOT IN ('Tags', "
-                              "'SkuPriceDetails', 'x_LoadId') ORDER BY "
-                              "ordinal_position",
-                          "listing dimensions");
+  std::string table = reader.has_table("cost_allocated") ? "cost_allocated" : "focus_costs";
+  bool rollup = reader.use_rollup_when_possible(q);
+  Calendar cal = calendar(reader, q);
   std::vector<std::string> dimensions, fast;
-  for (size_t i = 0; i < dims.row_count(); ++i) dimensions.push_back(dims.text(i, 0));
+  for (const auto& c : reader.columns(table)) {
+    if (c.type == "VARCHAR" && c.name != "Tags" && c.name != "SkuPriceDetails" &&
+        c.name != "x_LoadId")
+      dimensions.push_back(c.name);
+  }
   if (rollup) {
-    Result r = con.query(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'cost_daily'");
-    for (size_t i = 0; i < r.row_count(); ++i) {
-      std::string c = r.text(i, 0);
-      if (std::find(dimensions.begin(), dimensions.end(), c) != dimensions.end()) fast.push_back(c);
+    for (const auto& c : reader.columns(q.table)) {
+      if (std::find(dimensions.begin(), dimensions.end(), c.name) != dimensions.end())
+        fast.push_back(c.name);
     }
   }
-  // Tag keys from a sample of tagged rows (a full scan of Tags would be slow on big tables).
-  Result tags = con.query(
-      "SELECT k FROM (SELECT unnest(json_keys(Tags)) AS k FROM (SELECT Tags FROM " +
-          quote_ident(table) +
-          " WHERE Tags IS NOT NULL LIMIT 200000)) GROUP BY k ORDER BY count(*) DESC, k LIMIT 50",
-      "listing tag keys");
   std::vector<std::string> tag_keys;
-  for (size_t i = 0; i < tags.row_count(); ++i) tag_keys.push_back("tag:" + tags.text(i, 0));
+  for (const auto& k : reader.tag_keys(table, 50)) tag_keys.push_back("tag:" + k);
   JsonObject o;
   o.add("version", BILLINGFOOT_VERSION)
       .add("currency", config_.get()->currency)
+      .add("warehouse", reader.backend())
       .add("first_day", cal.empty ? nlohmann::json() : nlohmann::json(cal.first_day))
       .add("as_of", cal.empty ? nlohmann::json() : nlohmann::json(cal.as_of))
       .add("rollup", rollup)
       .add("dimensions", dimensions)
       .add("rollup_dimensions", fast)
       .add("tag_keys", tag_keys)
-      .add("features", {{"unit_costs", has("unit_costs") && !config_.get()->model.unit_costs.empty()},
-                        {"anomalies", has("anomalies")},
-                        {"budgets", has("budget_status")},
-                        {"allocation", has("cost_allocated")}})
+      .add("features",
+           {{"unit_costs",
+             reader.has_table("unit_costs") && !config_.get()->model.unit_costs.empty()},
+            {"anomalies", reader.has_table("anomalies")},
+            {"budgets", reader.has_table("budget_status")},
+            {"allocation", reader.has_table("cost_allocated")}})
       .add("auth", !settings_.token.empty());
   return {o.str(), std::nullopt, "meta"};
 }

@@ -91,20 +91,19 @@ Payload Api::loads(const Params& params) {
 }
 
 Payload Api::derived_table(const std::string& table, const Params&) {
-  auto use = lease_.acquire();
-  auto& con = use.connection();
+  Reading session = read();
+  warehouse::Reader& reader = session.reader();
   JsonObject o;
   // unit_costs exists in every warehouse; it means something only when unit costs are configured.
   bool configured = table != "unit_costs" || !config_.get()->model.unit_costs.empty();
-  if (!configured || !has_table(con, table)) {
+  if (!configured || !reader.has_table(table)) {
     o.add("available", false)
         .add("message", configured ? table + " has not been computed yet"
                                    : "no unit_costs configured in " + config_.get()->file.string());
     return table_payload(Result(), table, std::move(o));
   }
   o.add("available", true).add("currency", config_.get()->currency);
-  Result r = con.query("SELECT * FROM " + quote_ident(table) + " ORDER BY ALL LIMIT 100000",
-                       "reading " + table);
+  Result r = reader.table_rows(table, 100000);
   return table_payload(std::move(r), table, std::move(o));
 }
 
@@ -128,12 +127,12 @@ Payload Api::query(const httplib::Request& request) {
   }
   if (common::trim(sql).empty())
     throw UsageError("no SQL given: POST {\"sql\": \"SELECT …\"} or the SQL as text");
-  auto use = lease_.acquire();
+  Reading session = read();
   auto started = std::chrono::steady_clock::now();
   warehouse::LimitedResult r;
   try {
-    r = warehouse::run_read_only_limited(
-        use.connection(), sql, max_rows,
+    r = session.reader().read_only(
+        sql, max_rows,
         std::chrono::duration_cast<std::chrono::milliseconds>(settings_.query_timeout));
   } catch (const warehouse::WarehouseLocked&) {
     throw;
@@ -192,8 +191,7 @@ const Dashboard& find_dashboard(const std::vector<Dashboard>& all, const std::st
 }  // namespace
 
 Payload Api::dashboards(const Params&) {
-  auto use = lease_.acquire();
-  auto all = load_dashboards(settings_.dashboards_dir, use.connection(), true);
+  auto all = read_dashboards();
   nlohmann::json list = nlohmann::json::array();
   for (const auto& d : all) list.push_back(dashboard_json(d, false));
   JsonObject o;
@@ -202,14 +200,13 @@ Payload Api::dashboards(const Params&) {
 }
 
 Payload Api::dashboard(const std::string& id, const Params&) {
-  auto use = lease_.acquire();
-  auto all = load_dashboards(settings_.dashboards_dir, use.connection(), true);
+  auto all = read_dashboards();
   return {dashboard_json(find_dashboard(all, id), true).dump(), std::nullopt, id};
 }
 
 Payload Api::panel(const std::string& id, size_t index, const Params&) {
-  auto use = lease_.acquire();
-  auto all = load_dashboards(settings_.dashboards_dir, use.connection(), true);
+  Reading session = read();
+  auto all = load_dashboards(settings_.dashboards_dir, session.reader(), true);
   const Dashboard& d = find_dashboard(all, id);
   if (index >= d.panels.size())
     throw NotFound("dashboard '" + id + "' has no panel " + std::to_string(index));
@@ -219,8 +216,8 @@ Payload Api::panel(const std::string& id, size_t index, const Params&) {
     throw UsageError("panel " + std::to_string(index) + " is an API panel: fetch /api/v1/" + p.api);
   warehouse::LimitedResult r;
   try {
-    r = warehouse::run_read_only_limited(
-        use.connection(), p.sql, settings_.max_rows,
+    r = session.reader().read_only(
+        p.sql, settings_.max_rows,
         std::chrono::duration_cast<std::chrono::milliseconds>(settings_.query_timeout));
   } catch (const warehouse::WarehouseLocked&) {
     throw;
@@ -230,6 +227,11 @@ Payload Api::panel(const std::string& id, size_t index, const Params&) {
   JsonObject o;
   o.add("title", p.title).add("truncated", r.truncated).add("currency", config_.get()->currency);
   return table_payload(std::move(r.result), id + "-panel-" + std::to_string(index), std::move(o));
+}
+
+std::vector<Dashboard> Api::read_dashboards() {
+  Reading session = read();
+  return load_dashboards(settings_.dashboards_dir, session.reader(), true);
 }
 
 std::string Api::warehouse_metrics() {

@@ -98,12 +98,13 @@ std::string one_line(const std::string& message) {
   return out;
 }
 
-void check_panel_sql(Panel& panel, const std::string& where, warehouse::Connection& con,
+void check_panel_sql(Panel& panel, const std::string& where, warehouse::Reader& reader,
                      bool bind_sql, Dashboard& dashboard) {
   std::string message;
   try {
-    warehouse::check_read_only(con, panel.sql);
-    if (bind_sql) con.prepare(panel.sql, "checking panel SQL");
+    // ClickHouse checks its own SQL when it runs it (read-only, no table functions).
+    if (reader.backend() == "duckdb") warehouse::check_read_only(reader.scratch(), panel.sql);
+    if (bind_sql) reader.check_sql(panel.sql);
   } catch (const warehouse::QueryRefused& e) {
     message = e.what();
   } catch (const warehouse::Error& e) {
@@ -116,7 +117,7 @@ void check_panel_sql(Panel& panel, const std::string& where, warehouse::Connecti
 }
 
 Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check,
-                 warehouse::Connection& con, bool bind_sql, Dashboard& dashboard) {
+                 warehouse::Reader& reader, bool bind_sql, Dashboard& dashboard) {
   Panel p;
   if (!node.IsMap()) {
     p.title = path;
@@ -125,12 +126,32 @@ Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check
   }
   std::string prefix = path + ".";
   check.unknown_keys(
-      node, {"title", "description", "type", "sql", "api", "x", "y", "series", "format", "width"},
+      node,
+      {"title", "description", "type", "sql", "clickhouse_sql", "api", "x", "y", "series", "format",
+       "width"},
       prefix, &p.error);
   p.title = check.text(node, "title", prefix, true, &p.error);
   p.description = check.text(node, "description", prefix, false, &p.error);
   p.type = check.text(node, "type", prefix, true, &p.error);
   p.sql = check.text(node, "sql", prefix, false, &p.error);
+  // SQL is written in the warehouse's dialect: `sql` for DuckDB, `clickhouse_sql` for ClickHouse.
+  std::string clickhouse_sql = check.text(node, "clickhouse_sql", prefix, false, &p.error);
+  bool has_sql = !p.sql.empty() || !clickhouse_sql.empty();
+  std::string sql_key = "sql";
+  if (reader.backend() == "clickhouse") {
+    if (clickhouse_sql.empty() && !p.sql.empty()) {
+      Checker::remember(&p.error,
+                        check.problem(node["sql"], prefix + "sql",
+                                      "is DuckDB SQL and the warehouse is ClickHouse: add "
+                                      "clickhouse_sql: with this panel's query for ClickHouse"));
+    }
+    p.sql = clickhouse_sql;
+    sql_key = "clickhouse_sql";
+  } else if (p.sql.empty() && !clickhouse_sql.empty()) {
+    Checker::remember(&p.error, check.problem(node["clickhouse_sql"], prefix + "clickhouse_sql",
+                                              "is for a ClickHouse warehouse and this one is "
+                                              "DuckDB: add sql: with this panel's query for DuckDB"));
+  }
   p.api = check.text(node, "api", prefix, false, &p.error);
   p.x = check.text(node, "x", prefix, false, &p.error);
   p.y = check.text(node, "y", prefix, false, &p.error);
@@ -152,7 +173,7 @@ Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check
                       check.problem(node["width"], prefix + "width",
                                     "must be full, half or third, not '" + p.width + "'"));
   }
-  if (p.sql.empty() == p.api.empty()) {
+  if (has_sql == !p.api.empty()) {
     Checker::remember(&p.error, check.problem(node, path, "needs exactly one of sql or api"));
   } else if (!p.api.empty()) {
     std::string endpoint = p.api.substr(0, p.api.find('?'));
@@ -162,15 +183,15 @@ Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check
                                       "unknown API query '" + endpoint + "' (use " +
                                           common::join(api_panel_endpoints(), ", ") + ")"));
     }
-  } else {
-    check_panel_sql(p, check.at(node["sql"], prefix + "sql"), con, bind_sql, dashboard);
+  } else if (!p.sql.empty()) {
+    check_panel_sql(p, check.at(node[sql_key], prefix + sql_key), reader, bind_sql, dashboard);
   }
   if (p.title.empty()) p.title = path;
   return p;
 }
 
 Dashboard read_dashboard(const fs::path& file, const std::string& relative,
-                         warehouse::Connection& con, bool bind_sql) {
+                         warehouse::Reader& reader, bool bind_sql) {
   Dashboard d;
   d.file = relative;
   d.id = file.stem().string();
@@ -200,7 +221,7 @@ Dashboard read_dashboard(const fs::path& file, const std::string& relative,
   } else {
     for (size_t i = 0; i < panels.size(); ++i) {
       d.panels.push_back(
-          read_panel(panels[i], "panels[" + std::to_string(i) + "]", check, con, bind_sql, d));
+          read_panel(panels[i], "panels[" + std::to_string(i) + "]", check, reader, bind_sql, d));
     }
   }
   return d;
@@ -209,6 +230,12 @@ Dashboard read_dashboard(const fs::path& file, const std::string& relative,
 }  // namespace
 
 std::vector<Dashboard> load_dashboards(const fs::path& dir, warehouse::Connection& connection,
+                                       bool bind_sql) {
+  auto reader = warehouse::duckdb_reader(connection);
+  return load_dashboards(dir, *reader, bind_sql);
+}
+
+std::vector<Dashboard> load_dashboards(const fs::path& dir, warehouse::Reader& reader,
                                        bool bind_sql) {
   std::vector<Dashboard> out;
   std::error_code ec;
@@ -224,7 +251,7 @@ std::vector<Dashboard> load_dashboards(const fs::path& dir, warehouse::Connectio
   std::sort(files.begin(), files.end());
   static const std::regex safe_id(R"([A-Za-z0-9_.-]+)");
   for (const auto& f : files) {
-    Dashboard d = read_dashboard(f, (dir.filename() / f.filename()).string(), connection, bind_sql);
+    Dashboard d = read_dashboard(f, (dir.filename() / f.filename()).string(), reader, bind_sql);
     if (!std::regex_match(d.id, safe_id)) {
       d.errors.push_back(d.file +
                          ": file name must use only letters, digits, '-', '_' and '.' (it is the "

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "warehouse/duckdb.hpp"
+#include "warehouse/reader.hpp"
 
 namespace billingfoot::server {
 
@@ -50,5 +51,9 @@ const std::vector<std::string>& api_panel_endpoints();
 // list.
 std::vector<Dashboard> load_dashboards(const std::filesystem::path& dir,
                                        warehouse::Connection& connection, bool bind_sql);
+// The same for any warehouse: a panel's SQL is `sql:` on DuckDB and `clickhouse_sql:` on
+// ClickHouse (a panel with DuckDB SQL only is a problem there, and the other way round).
+std::vector<Dashboard> load_dashboards(const std::filesystem::path& dir, warehouse::Reader& reader,
+                                       bool bind_sql);
 
 }  // namespace billingfoot::server

@@ -3,10 +3,13 @@
 // --listen. Listening beyond loopback requires a bearer token (refused at start otherwise).
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "config/config.hpp"
+#include "warehouse/clickhouse.hpp"
 
 namespace billingfoot::server {
 
@@ -26,6 +29,9 @@ struct ServerSettings {
   // A read-only handle on the warehouse is closed after this long without requests, so a
   // `sync` in another process can take the file.
   std::chrono::milliseconds idle_close{300};
+  // Set for a ClickHouse warehouse: a client per request; cost data, derived tables and SQL are
+  // then read from ClickHouse (sources, loads and runs stay this machine's, in the local file).
+  std::function<std::unique_ptr<warehouse::ClickHouse>()> clickhouse;
 };
 
 // HOST:PORT, [IPv6]:PORT; throws UsageError naming `what` otherwise.

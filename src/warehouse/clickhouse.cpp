@@ -192,7 +192,14 @@ void ClickHouse::create_database() {
 }
 
 ClickHouseResult ClickHouse::query(const std::string& sql, const std::string& context) {
-  std::string body = post("", sql + " FORMAT TabSeparatedWithNamesAndTypes", context);
+  return query_with_settings(sql, "", context);
+}
+
+ClickHouseResult ClickHouse::query_with_settings(const std::string& sql,
+                                                 const std::string& settings,
+                                                 const std::string& context) {
+  std::string body = post("", sql + " FORMAT TabSeparatedWithNamesAndTypes", context,
+                          settings.empty() ? "" : "&" + settings);
   ClickHouseResult out;
   size_t line_no = 0, start = 0;
   while (start < body.size()) {

@@ -43,6 +43,9 @@ class ClickHouse {
   // Runs one statement; throws ClickHouseError naming `context`, the server and its message.
   void execute(const std::string& sql, const std::string& context);
   ClickHouseResult query(const std::string& sql, const std::string& context);
+  // The same with ClickHouse settings for this statement only ("readonly=1&max_…=…").
+  ClickHouseResult query_with_settings(const std::string& sql, const std::string& settings,
+                                       const std::string& context);
   // INSERT INTO table FORMAT JSONEachRow with `rows` as the body (one JSON object per line).
   void insert_json_lines(const std::string& table, const std::string& rows,
                          const std::string& context);
@@ -79,6 +82,23 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
                                                       const std::filesystem::path& scratch_dir,
                                                       const std::vector<std::string>& only_sources,
                                                       size_t chunk_bytes = 16u << 20);
+
+// One model table copied to ClickHouse by mirror_models_to_clickhouse.
+struct MirroredTable {
+  std::string table;
+  int64_t rows = 0;  // rows the local table holds
+  size_t partitions_sent = 0, partitions_unchanged = 0, partitions_dropped = 0;
+};
+
+// Copies the model tables the readers use (cost_allocated, cost_daily, unit_costs, anomalies,
+// budget_status) from `local` to ClickHouse: per (source, billing period) partition for the
+// tables that have one, else the whole table, each only when its rows changed, each swapped in
+// atomically. Partitions gone locally are dropped when their source is one of `own_sources` (all
+// when empty). A table whose columns changed is created anew. Throws ClickHouseError.
+std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connection& local,
+                                                       const std::filesystem::path& scratch_dir,
+                                                       const std::vector<std::string>& own_sources,
+                                                       size_t chunk_bytes = 16u << 20);
 
 // The cost breakdown of `query` computed by ClickHouse; the (small) result is handed back as a
 // DuckDB Result of the same shape query_costs returns, held by `scratch` (an in-memory DuckDB

@@ -83,6 +83,43 @@ std::string cost_where(Connection& connection, const CostQuery& query) {
   return where;
 }
 
+std::string shape_costs_sql(const CostQuery& query, size_t dim_count, const std::string& base) {
+  bool by_period = !query.granularity.empty();
+  std::vector<std::string> outer_cols, outer_group;
+  if (by_period) outer_cols.push_back("period");
+  std::string top_cte, top_join;
+  for (size_t i = 0; i < dim_count; ++i) {
+    std::string g = quote_ident("g" + std::to_string(i));
+    std::string name = quote_ident(query.group_by[i]);
+    if (query.top > 0) {
+      outer_cols.push_back("CASE WHEN t.keep THEN CAST(b." + g + " AS VARCHAR) ELSE '(other)' END AS " + name);
+    } else {
+      outer_cols.push_back("b." + g + " AS " + name);
+    }
+  }
+  if (query.top > 0 && dim_count > 0) {
+    std::vector<std::string> gs, on;
+    for (size_t i = 0; i < dim_count; ++i) {
+      std::string g = quote_ident("g" + std::to_string(i));
+      gs.push_back(g);
+      on.push_back("b." + g + " IS NOT DISTINCT FROM t." + g);
+    }
+    top_cte = ", top AS (SELECT " + common::join(gs, ", ") + ", true AS keep FROM base GROUP BY " +
+              common::join(gs, ", ") + " ORDER BY sum(cost) DESC, " + common::join(gs, ", ") + " LIMIT " +
+              std::to_string(query.top) + ")";
+    top_join = " LEFT JOIN top t ON " + common::join(on, " AND ");
+  }
+  for (size_t i = 0; i < outer_cols.size(); ++i) outer_group.push_back(std::to_string(i + 1));
+  std::string sql = "WITH base AS (" + base + ")" + top_cte + " SELECT " +
+                    (outer_cols.empty() ? std::string() : common::join(outer_cols, ", ") + ", ") +
+                    "coalesce(sum(b.cost), 0) AS cost, coalesce(sum(b.rows), 0)::BIGINT AS rows FROM base b" +
+                    top_join + (outer_group.empty() ? "" : " GROUP BY " + common::join(outer_group, ", "));
+  sql += " ORDER BY " + std::string(by_period ? "period, " : "") + "cost DESC";
+  for (size_t i = 0; i < dim_count; ++i) sql += ", " + std::to_string(i + 1 + (by_period ? 1 : 0));
+
+  return sql;
+}
+
 CostBreakdown query_costs(Connection& connection, const CostQuery& query) {
   std::string cost = cost_column(query.cost);
   bool by_period = !query.granularity.empty();
@@ -109,37 +146,7 @@ CostBreakdown query_costs(Connection& connection, const CostQuery& query) {
                      "coalesce(sum(" + cost + "), 0) AS cost, " + query.rows_expression + " AS rows" + from +
                      (group_refs.empty() ? "" : " GROUP BY " + common::join(group_refs, ", "));
 
-  std::vector<std::string> outer_cols, outer_group;
-  if (by_period) outer_cols.push_back("period");
-  std::string top_cte, top_join;
-  for (size_t i = 0; i < dims.size(); ++i) {
-    std::string g = quote_ident("g" + std::to_string(i));
-    std::string name = quote_ident(query.group_by[i]);
-    if (query.top > 0) {
-      outer_cols.push_back("CASE WHEN t.keep THEN CAST(b." + g + " AS VARCHAR) ELSE '(other)' END AS " + name);
-    } else {
-      outer_cols.push_back("b." + g + " AS " + name);
-    }
-  }
-  if (query.top > 0 && !dims.empty()) {
-    std::vector<std::string> gs, on;
-    for (size_t i = 0; i < dims.size(); ++i) {
-      std::string g = quote_ident("g" + std::to_string(i));
-      gs.push_back(g);
-      on.push_back("b." + g + " IS NOT DISTINCT FROM t." + g);
-    }
-    top_cte = ", top AS (SELECT " + common::join(gs, ", ") + ", true AS keep FROM base GROUP BY " +
-              common::join(gs, ", ") + " ORDER BY sum(cost) DESC, " + common::join(gs, ", ") + " LIMIT " +
-              std::to_string(query.top) + ")";
-    top_join = " LEFT JOIN top t ON " + common::join(on, " AND ");
-  }
-  for (size_t i = 0; i < outer_cols.size(); ++i) outer_group.push_back(std::to_string(i + 1));
-  std::string sql = "WITH base AS (" + base + ")" + top_cte + " SELECT " +
-                    (outer_cols.empty() ? std::string() : common::join(outer_cols, ", ") + ", ") +
-                    "coalesce(sum(b.cost), 0) AS cost, coalesce(sum(b.rows), 0)::BIGINT AS rows FROM base b" +
-                    top_join + (outer_group.empty() ? "" : " GROUP BY " + common::join(outer_group, ", "));
-  sql += " ORDER BY " + std::string(by_period ? "period, " : "") + "cost DESC";
-  for (size_t i = 0; i < dims.size(); ++i) sql += ", " + std::to_string(i + 1 + (by_period ? 1 : 0));
+  std::string sql = shape_costs_sql(query, dims.size(), base);
 
   CostBreakdown out;
   out.rows = connection.query(sql, "computing costs");

@@ -47,6 +47,12 @@ struct CostBreakdown {
 // Throws UsageError for an unknown dimension, cost or date.
 CostBreakdown query_costs(Connection& connection, const CostQuery& query);
 
+// The final query of a cost breakdown over `base`, a relation (SQL text) with one row per
+// ([period,] g0 … g<dim_count-1>): the groups outside the top N folded into "(other)", columns
+// named as query.group_by, ordered by period, then cost. Shared by every backend: ClickHouse
+// computes `base` and DuckDB shapes the small result the same way.
+std::string shape_costs_sql(const CostQuery& query, size_t dim_count, const std::string& base);
+
 // The SQL expression of one tag's value in the Tags column (NULL when the key is absent).
 std::string tag_lookup(const std::string& key);
 

@@ -1,0 +1,277 @@
+// Copies the model tables (allocation, daily rollup, unit costs, anomalies, budgets) from the
+// local DuckDB, where the models are computed, to a ClickHouse warehouse, so that every reader
+// finds them there. Per partition: a fingerprint of the local rows is compared with the one
+// ClickHouse holds (table `mirrors`), and only a changed partition is sent, through a private
+// staging table and an atomic `ALTER TABLE … REPLACE PARTITION … FROM staging`.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "common/strings.hpp"
+#include "warehouse/clickhouse.hpp"
+#include "warehouse/clickhouse_sql.hpp"
+#include "warehouse/warehouse.hpp"
+
+namespace billingfoot::warehouse {
+
+using common::quote_ident;
+using common::quote_literal;
+
+namespace {
+
+struct LocalColumn {
+  std::string name, type;
+};
+
+std::vector<LocalColumn> local_columns(Connection& local, const std::string& table) {
+  auto q = local.prepare(
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
+      "'main' AND table_name = ? ORDER BY ordinal_position");
+  Result r = q.bind(1, table).execute();
+  std::vector<LocalColumn> out;
+  for (size_t i = 0; i < r.row_count(); ++i) out.push_back({r.text(i, 0), r.text(i, 1)});
+  return out;
+}
+
+bool has(const std::vector<LocalColumn>& cols, const std::string& name) {
+  for (const auto& c : cols) {
+    if (c.name == name) return true;
+  }
+  return false;
+}
+
+// Columns kept as DuckDB's text in ClickHouse: JSON and other types without a ClickHouse
+// counterpart, and the bookkeeping timestamps of the small tables (detected_at, updated_at),
+// which carry fractions of a second that ClickHouse 18.16's DateTime cannot hold. Charge
+// timestamps (ChargePeriodStart, …) are whole seconds and stay DateTime for range filters.
+bool as_text(const LocalColumn& c, bool partitioned) {
+  if (c.type == "VARCHAR") return false;
+  if (c.type == "TIMESTAMP" || c.type == "TIMESTAMP WITH TIME ZONE") return !partitioned;
+  return ch_type(c.type, false) == "String";
+}
+
+std::string mirror_type(const LocalColumn& c, bool partitioned) {
+  bool key = partitioned && is_key_column(c.name);
+  return as_text(c, partitioned) ? "Nullable(String)" : ch_type(c.type, !key);
+}
+
+// The expression that writes a column as JSON ClickHouse reads into its type.
+std::string export_expression(const LocalColumn& c, bool partitioned) {
+  if (c.type == "BOOLEAN") return "CAST(" + quote_ident(c.name) + " AS INTEGER)";
+  if (as_text(c, partitioned)) return "CAST(" + quote_ident(c.name) + " AS VARCHAR)";
+  return quote_ident(c.name);
+}
+
+// The ClickHouse definition of a mirror: the local columns (Tags also as key/value arrays, for
+// grouping by tag), partitioned by source and month when the table has both.
+std::string definition(const std::vector<LocalColumn>& cols, bool partitioned) {
+  std::vector<std::string> defs;
+  for (const auto& c : cols) defs.push_back(ch_ident(c.name) + " " + mirror_type(c, partitioned));
+  if (has(cols, "Tags")) {
+    defs.push_back("`x_TagKeys` Array(String)");
+    defs.push_back("`x_TagValues` Array(String)");
+  }
+  return "(" + common::join(defs, ", ") + ") ENGINE = MergeTree " +
+         (partitioned ? "PARTITION BY (x_SourceName, x_BillingPeriod) ORDER BY (x_SourceName, "
+                        "x_BillingPeriod)"
+                      : "PARTITION BY tuple() ORDER BY tuple()");
+}
+
+std::string partition_expression(bool partitioned, const std::string& source,
+                                 const std::string& period) {
+  return partitioned ? "(" + ch_literal(source) + ", " + ch_literal(period) + ")" : "tuple()";
+}
+
+}  // namespace
+
+std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connection& local,
+                                                       const std::filesystem::path& scratch_dir,
+                                                       const std::vector<std::string>& own_sources,
+                                                       size_t chunk_bytes) {
+  ch.create_database();
+  ch.execute(
+      "CREATE TABLE IF NOT EXISTS mirrors (table String, partition String, fingerprint String, "
+      "rows Int64, published_at DateTime('UTC'), publisher String) ENGINE = MergeTree ORDER BY "
+      "(table, partition, published_at)",
+      "creating mirrors");
+  ch.execute(
+      "CREATE TABLE IF NOT EXISTS mirror_columns (table String, position UInt32, name String, "
+      "duck_type String, published_at DateTime('UTC')) ENGINE = MergeTree ORDER BY (table, "
+      "position, published_at)",
+      "creating mirror_columns");
+  std::set<std::string> own(own_sources.begin(), own_sources.end());
+  std::vector<MirroredTable> out;
+  for (const std::string table :
+       {"cost_allocated", "cost_daily", "unit_costs", "anomalies", "budget_status"}) {
+    std::vector<LocalColumn> cols = local_columns(local, table);
+    if (cols.empty()) continue;
+    MirroredTable m;
+    m.table = table;
+    bool partitioned = has(cols, "x_SourceName") && has(cols, "x_BillingPeriod");
+    std::string def = definition(cols, partitioned);
+    // A table whose columns changed (e.g. new allocation dimensions) is created anew; the
+    // structure is part of every fingerprint, so all of its partitions are sent again.
+    std::string shape = std::to_string(std::hash<std::string>{}(def));
+    ClickHouseResult existing = ch.query(
+        "SELECT create_table_query FROM system.tables WHERE database = " +
+            ch_literal(ch.settings().database) + " AND name = " + ch_literal(table),
+        "reading the definition of " + table);
+    ClickHouseResult remote_cols =
+        ch.query("SELECT name, type FROM system.columns WHERE database = " +
+                     ch_literal(ch.settings().database) + " AND table = " + ch_literal(table),
+                 "reading the columns of " + table);
+    std::vector<std::string> want, have;
+    for (const auto& c : cols) want.push_back(c.name + " " + mirror_type(c, partitioned));
+    if (has(cols, "Tags")) {
+      want.push_back("x_TagKeys Array(String)");
+      want.push_back("x_TagValues Array(String)");
+    }
+    for (const auto& r : remote_cols.rows) have.push_back(r[0].value_or("") + " " + r[1].value_or(""));
+    bool created = existing.rows.empty();
+    // ClickHouse spells types its own way ("Decimal(38, 10)"): compared without spaces.
+    auto squeeze = [](std::vector<std::string> v) {
+      for (auto& t : v) t.erase(std::remove(t.begin(), t.end(), ' '), t.end());
+      return v;
+    };
+    if (!created && squeeze(have) != squeeze(want)) {
+      spdlog::info("ClickHouse {}: the columns of {} changed; creating it anew", ch.describe(), table);
+      ch.execute("DROP TABLE IF EXISTS " + ch_ident(table), "replacing " + table);
+      created = true;
+    }
+    ch.execute("CREATE TABLE IF NOT EXISTS " + ch_ident(table) + " " + def, "creating " + table);
+    if (created) {
+      // DuckDB's types, so a reader of ClickHouse returns the same types as one of DuckDB.
+      std::string now = utc_now().substr(0, 19);
+      std::vector<std::string> values;
+      for (size_t i = 0; i < cols.size(); ++i) {
+        values.push_back("(" + ch_literal(table) + ", " + std::to_string(i) + ", " +
+                         ch_literal(cols[i].name) + ", " + ch_literal(cols[i].type) + ", " +
+                         ch_literal(now) + ")");
+      }
+      ch.execute("INSERT INTO mirror_columns VALUES " + common::join(values, ", "),
+                 "recording the columns of " + table);
+    }
+
+    // What ClickHouse holds per partition, and what the local table holds.
+    std::map<std::string, std::string> remote;
+    ClickHouseResult held = ch.query(
+        "SELECT partition, argMax(fingerprint, published_at) FROM mirrors WHERE table = " +
+            ch_literal(table) + " GROUP BY partition",
+        "reading the published partitions of " + table);
+    // A table just created holds nothing, whatever older records say.
+    if (!created) {
+      for (const auto& r : held.rows) remote[r[0].value_or("")] = r[1].value_or("");
+    }
+    std::vector<std::string> hashed;
+    for (const auto& c : cols) hashed.push_back(quote_ident(c.name));
+    std::string keys = partitioned ? "x_SourceName, x_BillingPeriod" : "'', ''";
+    Result parts = local.query("SELECT " + keys + ", count(*), CAST(sum(hash(" +
+                                   common::join(hashed, ", ") + ")::HUGEINT) AS VARCHAR) FROM " +
+                                   quote_ident(table) + (partitioned ? " GROUP BY ALL" : ""),
+                               "fingerprinting " + table);
+    std::set<std::string> present;
+    for (size_t i = 0; i < parts.row_count(); ++i) {
+      std::string source = parts.text(i, 0), period = parts.text(i, 1);
+      std::string partition = partitioned ? source + "|" + period : "";
+      int64_t rows = parts.int64(i, 2);
+      if (rows == 0 && !partitioned) continue;  // an empty table: nothing to hold
+      present.insert(partition);
+      std::string fingerprint = shape + ";rows=" + std::to_string(rows) + ";hash=" + parts.text(i, 3);
+      m.rows += rows;
+      if (remote.count(partition) && remote[partition] == fingerprint) {
+        ++m.partitions_unchanged;
+        continue;
+      }
+      std::string what = table + (partitioned ? " " + source + " " + period : "");
+      std::string staging = table + "_staging_" + std::to_string(std::time(nullptr)) + "_" + random_suffix();
+      ch.execute("CREATE TABLE " + ch_ident(staging) + " AS " + ch_ident(table),
+                 "publishing " + what + ": creating staging");
+      try {
+        std::filesystem::path file = scratch_dir / (staging + ".jsonl");
+        struct Remove {
+          std::filesystem::path f;
+          ~Remove() {
+            std::error_code ec;
+            std::filesystem::remove(f, ec);
+          }
+        } remove_file{file};
+        std::vector<std::string> select;
+        for (const auto& c : cols)
+          select.push_back(export_expression(c, partitioned) + " AS " + quote_ident(c.name));
+        if (has(cols, "Tags")) {
+          select.push_back("coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys");
+          select.push_back("coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues");
+        }
+        std::string where = partitioned ? " WHERE x_SourceName = " + quote_literal(source) +
+                                              " AND x_BillingPeriod = " + quote_literal(period)
+                                        : "";
+        local.execute("COPY (SELECT " + common::join(select, ", ") + " FROM " + quote_ident(table) +
+                          where + ") TO " + quote_literal(file.string()) + " (FORMAT json)",
+                      "publishing " + what + ": writing rows");
+        std::ifstream in(file, std::ios::binary);
+        std::string chunk, line;
+        while (std::getline(in, line)) {
+          chunk += line;
+          chunk += '\n';
+          if (chunk.size() >= chunk_bytes) {
+            ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
+            chunk.clear();
+          }
+        }
+        if (!chunk.empty()) ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
+        ClickHouseResult check = ch.query("SELECT count() FROM " + ch_ident(staging),
+                                          "publishing " + what + ": checking staging");
+        int64_t staged = std::stoll(check.rows.at(0).at(0).value_or("0"));
+        if (staged != rows) {
+          throw ClickHouseError("publishing " + what + ": " + std::to_string(staged) +
+                                " rows staged, expected " + std::to_string(rows));
+        }
+        ch.execute("ALTER TABLE " + ch_ident(table) + " REPLACE PARTITION " +
+                       partition_expression(partitioned, source, period) + " FROM " + ch_ident(staging),
+                   "publishing " + what + ": swapping the partition");
+        ch.execute("INSERT INTO mirrors SELECT " + ch_literal(table) + ", " + ch_literal(partition) +
+                       ", " + ch_literal(fingerprint) + ", " + std::to_string(rows) + ", now(), hostName()",
+                   "publishing " + what + ": recording it");
+      } catch (...) {
+        try {
+          ch.execute("DROP TABLE IF EXISTS " + ch_ident(staging), "dropping staging");
+        } catch (const std::exception& e) {
+          spdlog::warn("{}", e.what());
+        }
+        throw;
+      }
+      ch.execute("DROP TABLE IF EXISTS " + ch_ident(staging), "publishing " + what + ": dropping staging");
+      ++m.partitions_sent;
+    }
+    // Partitions the local models no longer have: gone in ClickHouse too — only those of this
+    // writer's sources (another machine's sources are its to publish).
+    for (const auto& [partition, fingerprint] : remote) {
+      if (present.count(partition) || fingerprint.empty()) continue;
+      std::string source, period;
+      if (partitioned) {
+        size_t bar = partition.find('|');
+        if (bar == std::string::npos) continue;
+        source = partition.substr(0, bar);
+        period = partition.substr(bar + 1);
+        if (!own.empty() && !own.count(source)) continue;
+      } else if (!partition.empty()) {
+        continue;
+      }
+      ch.execute("ALTER TABLE " + ch_ident(table) + " DROP PARTITION " +
+                     partition_expression(partitioned, source, period),
+                 "publishing " + table + ": dropping a partition that is gone");
+      ch.execute("INSERT INTO mirrors SELECT " + ch_literal(table) + ", " + ch_literal(partition) +
+                     ", '', 0, now(), hostName()",
+                 "publishing " + table + ": recording the drop");
+      ++m.partitions_dropped;
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace billingfoot::warehouse
