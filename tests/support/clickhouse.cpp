@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -17,13 +18,16 @@ bool ClickHouseServer::available() {
   return fs::exists(kServer);
 }
 
-ClickHouseServer::ClickHouseServer() {
+ClickHouseServer::ClickHouseServer() : ClickHouseServer(free_port(), "") {}
+
+ClickHouseServer::ClickHouseServer(int tcp_port, const std::string& extra_config)
+    : tcp_port_(tcp_port) {
   fs::path d = dir_.path();
   fs::create_directories(d / "data");
   fs::create_directories(d / "tmp");
   fs::create_directories(d / "user_files");
   // The HTTP port is chosen by ServerProcess ({port}); the native and interserver ports here.
-  int tcp = free_port(), interserver = free_port();
+  int tcp = tcp_port_, interserver = free_port();
   write_file(d / "config.template",
              "<?xml version=\"1.0\"?>\n<yandex>\n"
              "  <logger><level>warning</level><log>" +
@@ -52,8 +56,8 @@ ClickHouseServer::ClickHouseServer() {
                  "  <timezone>UTC</timezone>\n"
                  "  <mark_cache_size>268435456</mark_cache_size>\n"
                  "  <default_profile>default</default_profile>\n  "
-                 "<default_database>default</default_database>\n"
-                 "</yandex>\n");
+                 "<default_database>default</default_database>\n" +
+                 extra_config + "</yandex>\n");
   write_file(d / "users.xml",
              std::string("<?xml version=\"1.0\"?>\n<yandex>\n"
                          "  "
@@ -84,6 +88,23 @@ std::string ClickHouseServer::query(const std::string& sql) const {
   if (!r) throw std::runtime_error("ClickHouse did not answer: " + sql);
   if (r->status != 200) throw std::runtime_error("ClickHouse: " + r->body + " (" + sql + ")");
   return r->body;
+}
+
+ClickHouseCluster::ClickHouseCluster(const std::string& name, size_t shards) : name_(name) {
+  // Every server's config names every shard's native port, so all ports are chosen first.
+  std::vector<int> ports;
+  while (ports.size() < shards) {
+    int port = free_port();
+    if (std::find(ports.begin(), ports.end(), port) == ports.end()) ports.push_back(port);
+  }
+  std::string remote = "  <remote_servers><" + name + ">";
+  for (int port : ports) {
+    remote += "<shard><replica><host>127.0.0.1</host><port>" + std::to_string(port) +
+              "</port><user>" + ClickHouseServer::kUser + "</user><password>" +
+              ClickHouseServer::kPassword + "</password></replica></shard>";
+  }
+  remote += "</" + name + "></remote_servers>\n";
+  for (int port : ports) servers_.push_back(std::make_unique<ClickHouseServer>(port, remote));
 }
 
 void ClickHouseServer::kill_hard() {
