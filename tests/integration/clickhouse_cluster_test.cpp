@@ -56,25 +56,6 @@ std::string accounts_file(const std::vector<std::string>& months, int accounts, 
   return text;
 }
 
-// Per billing period (YYYY-MM): rows and the exact BilledCost sum, computed from the CSV.
-using Expected = std::map<std::string, std::pair<int64_t, __int128>>;
-Expected expected_by_period(const fs::path& csv) {
-  auto rows = parse_csv(read_file(csv));
-  size_t cost = 0, period = 0;
-  for (size_t i = 0; i < rows[0].size(); ++i) {
-    if (rows[0][i] == "BilledCost") cost = i;
-    if (rows[0][i] == "BillingPeriodStart") period = i;
-  }
-  Expected out;
-  for (size_t r = 1; r < rows.size(); ++r) {
-    if (rows[r].size() <= cost) continue;
-    auto& e = out[rows[r][period].substr(0, 7)];
-    e.first += 1;
-    e.second += parse_decimal_e10(rows[r][cost].empty() ? "0" : rows[r][cost]);
-  }
-  return out;
-}
-
 struct Source {
   std::string name;
   fs::path location;
@@ -128,7 +109,7 @@ Held held(const ClickHouseServer& server, const std::string& table) {
 void expect_months(const ClickHouseServer& url_server, const std::string& source,
                    const fs::path& csv, const std::string& when) {
   Held have = held(url_server, "focus_costs");
-  Expected want = expected_by_period(csv);
+  auto want = focus_csv_totals_by_period(csv);
   size_t months = 0;
   for (const auto& [key, value] : have) months += key.first == source;
   EXPECT_EQ(months, want.size()) << when << ": months of " << source;
@@ -191,23 +172,15 @@ TEST_F(ClickHouseClusterWarehouse, SyncShardsEveryMonthAndReportsEqualTheDuckDbW
   // The same reports from the cluster and from the local DuckDB warehouse.
   fs::create_directories(dir / "duck");
   write_file(dir / "duck/billingfoot.yaml", "data_dir: " + (dir / ".billingfoot").string() + "\n");
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"--by", "ServiceName", "--granularity", "month"},
-        {"--by", "ServiceCategory"},
-        {"--by", "tag:team", "--granularity", "month"},
-        {"--by", "tag:environment"},
-        {"--by", "ServiceName,RegionId", "--granularity", "day", "--from", "2024-09-05", "--to",
-         "2024-09-20"},
-        {"--by", "SubAccountId", "--cost", "effective"},
-        {"--by", "BillingAccountId,ChargeCategory", "--cost", "list"}}) {
-    std::vector<std::string> cmd = {"report", "--format", "json"};
-    cmd.insert(cmd.end(), args.begin(), args.end());
-    auto from_ch = run_cli(cmd, ch_env(), dir.path());
-    auto from_duck = run_cli(cmd, {}, dir / "duck");
-    ASSERT_EQ(from_ch.status, 0) << from_ch.err;
-    ASSERT_EQ(from_duck.status, 0) << from_duck.err;
-    EXPECT_EQ(from_ch.out, from_duck.out) << args[1];
-  }
+  expect_reports_equal(dir.path(), dir / "duck", ch_env(),
+                       {{"--by", "ServiceName", "--granularity", "month"},
+                        {"--by", "ServiceCategory"},
+                        {"--by", "tag:team", "--granularity", "month"},
+                        {"--by", "tag:environment"},
+                        {"--by", "ServiceName,RegionId", "--granularity", "day", "--from",
+                         "2024-09-05", "--to", "2024-09-20"},
+                        {"--by", "SubAccountId", "--cost", "effective"},
+                        {"--by", "BillingAccountId,ChargeCategory", "--cost", "list"}});
 
   // A second sync has nothing new; loads is one table on the url server.
   r = run_cli({"sync"}, ch_env(), dir.path());

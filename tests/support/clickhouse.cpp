@@ -1,5 +1,6 @@
 #include "support/clickhouse.hpp"
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <algorithm>
@@ -109,6 +110,40 @@ ClickHouseCluster::ClickHouseCluster(const std::string& name, size_t shards) : n
 
 void ClickHouseServer::kill_hard() {
   process_.reset();
+}
+
+std::map<std::string, std::pair<int64_t, __int128>> focus_csv_totals_by_period(
+    const fs::path& csv) {
+  auto rows = parse_csv(read_file(csv));
+  size_t cost = 0, period = 0;
+  for (size_t i = 0; i < rows[0].size(); ++i) {
+    if (rows[0][i] == "BilledCost") cost = i;
+    if (rows[0][i] == "BillingPeriodStart") period = i;
+  }
+  std::map<std::string, std::pair<int64_t, __int128>> out;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    if (rows[r].size() <= std::max(cost, period)) continue;  // the empty last line
+    auto& e = out[rows[r][period].substr(0, 7)];
+    e.first += 1;
+    e.second += parse_decimal_e10(rows[r][cost].empty() ? "0" : rows[r][cost]);
+  }
+  return out;
+}
+
+void expect_reports_equal(const fs::path& clickhouse_dir, const fs::path& duckdb_dir,
+                          const std::map<std::string, std::string>& env,
+                          const std::vector<std::vector<std::string>>& variants) {
+  for (const auto& args : variants) {
+    std::vector<std::string> cmd = {"report", "--format", "json"};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    auto from_ch = run_cli(cmd, env, clickhouse_dir);
+    auto from_duck = run_cli(cmd, {}, duckdb_dir);
+    std::string what;
+    for (const auto& a : args) what += a + " ";
+    ASSERT_EQ(from_ch.status, 0) << what << from_ch.err;
+    ASSERT_EQ(from_duck.status, 0) << what << from_duck.err;
+    EXPECT_EQ(from_ch.out, from_duck.out) << what;
+  }
 }
 
 }  // namespace billingfoot::testing

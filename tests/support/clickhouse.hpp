@@ -3,8 +3,12 @@
 // a throwaway data directory and config on free loopback ports, UTC, a `billing` user with a
 // password; stopped with its process group at destruction. ClickHouseCluster starts several
 // such servers forming one cluster (their remote_servers config), one server per shard.
+#include <cstdint>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/cli.hpp"
@@ -51,5 +55,17 @@ class ClickHouseCluster {
   std::string name_;
   std::vector<std::unique_ptr<ClickHouseServer>> servers_;
 };
+
+// Per billing period (YYYY-MM) of a FOCUS CSV: its rows and exact BilledCost sum in units of
+// 1e-10, computed from the file alone (not through billingfoot).
+std::map<std::string, std::pair<int64_t, __int128>> focus_csv_totals_by_period(
+    const std::filesystem::path& csv);
+
+// Runs `billingfoot report --format json` with each of `variants` in `clickhouse_dir` (with
+// `env`) and in `duckdb_dir`, and expects the same output from both.
+void expect_reports_equal(const std::filesystem::path& clickhouse_dir,
+                          const std::filesystem::path& duckdb_dir,
+                          const std::map<std::string, std::string>& env,
+                          const std::vector<std::vector<std::string>>& variants);
 
 }  // namespace billingfoot::testing
