@@ -123,8 +123,9 @@ int main(int argc, char** argv) {
       dir / "billingfoot.yaml",
       "data_dir: ./.billingfoot\nwarehouse:\n  type: clickhouse\n  url: " + cluster.shard(0).url() +
           "\n  database: bench\n  user: " + ClickHouseServer::kUser +
-          "\n  password: ${CH_PASSWORD}\n  cluster: " + kCluster +
-          "\nsources:\n  - {name: bench, type: focus, location: ./exports}\n");
+          "\n  password: ${CH_PASSWORD}\n  cluster: " + kCluster + "\n  shards: [" +
+          cluster.shard(0).url() + ", " + cluster.shard(1).url() +
+          "]\nsources:\n  - {name: bench, type: focus, location: ./exports}\n");
   // The same local warehouse read as DuckDB.
   billingfoot::testing::write_file(dir / "duck/billingfoot.yaml",
                                    "data_dir: " + (dir / ".billingfoot").string() + "\n");

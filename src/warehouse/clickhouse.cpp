@@ -292,11 +292,32 @@ std::vector<ClickHouse> cluster_shards(ClickHouse& ch) {
       shard.url = scheme + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + port;
     }
     ClickHouse server(std::move(shard));
+    std::string which = "cluster '" + s.cluster + "', shard " + std::to_string(i + 1) + " (" +
+                        server.describe() + ")";
+    for (const auto& earlier : shards) {
+      if (earlier.settings().url == server.settings().url) {
+        throw ClickHouseError(which + ": the same URL as another shard" +
+                              (s.shard_urls.empty()
+                                   ? std::string(" (the shards' hosts with the port of url): "
+                                                 "list each shard's HTTP URL in warehouse.shards")
+                                   : std::string(": warehouse.shards must list each shard once")));
+      }
+    }
+    std::string local_shard;
     try {
       server.create_database();  // also: does the shard answer?
+      ClickHouseResult self =
+          server.query("SELECT toString(shard_num) FROM system.clusters WHERE cluster = " +
+                           ch_literal(s.cluster) + " AND is_local = 1",
+                       "finding itself in cluster " + s.cluster);
+      if (!self.rows.empty()) local_shard = self.rows[0][0].value_or("");
     } catch (const ClickHouseError& e) {
-      throw ClickHouseError("cluster '" + s.cluster + "', shard " + std::to_string(i + 1) + " (" +
-                            server.describe() + "): " + e.what());
+      throw ClickHouseError(which + ": " + e.what());
+    }
+    // A server that knows itself as another shard was listed in the wrong place.
+    if (!local_shard.empty() && local_shard != std::to_string(i + 1)) {
+      throw ClickHouseError(which + ": this server is shard " + local_shard +
+                            " of the cluster; list warehouse.shards in shard_num order");
     }
     shards.push_back(std::move(server));
   }

@@ -33,14 +33,14 @@ std::string accounts_file(const std::vector<std::string>& months, int accounts, 
   int n = 0;
   for (const auto& month : months) {
     int year = std::stoi(month.substr(0, 4)), mon = std::stoi(month.substr(5, 2));
-    char next[8];
+    char next[16];
     std::snprintf(next, sizeof next, "%04d-%02d", mon == 12 ? year + 1 : year,
                   mon == 12 ? 1 : mon + 1);
     for (int a = 1; a <= accounts; ++a) {
-      char account[8];
+      char account[16];
       std::snprintf(account, sizeof account, "acct-%02d", a);
       for (int r = 0; r < rows; ++r, ++n) {
-        char day[3];
+        char day[16];
         std::snprintf(day, sizeof day, "%02d", 1 + r % 28);
         int cents = 100 + (n * cost_step) % 9000;
         std::string cost = std::to_string(cents / 100) + "." + std::to_string(cents % 100 / 10) +
@@ -72,10 +72,6 @@ std::string config(const std::string& url, const std::string& extra,
         "  - name: " + s.name + "\n    type: focus\n    location: " + s.location.string() + "\n";
   }
   return text;
-}
-
-std::string cluster_key() {
-  return std::string("  cluster: ") + kCluster + "\n";
 }
 
 std::map<std::string, std::string> ch_env() {
@@ -130,6 +126,12 @@ class ClickHouseClusterWarehouse : public ::testing::Test {
     cluster_ = std::make_unique<ClickHouseCluster>(kCluster, 2);
   }
   const ClickHouseServer& shard(size_t i) const { return cluster_->shard(i); }
+  // The warehouse keys of the cluster. Both servers are on 127.0.0.1, so the shards' URLs are
+  // listed: derived from system.clusters they would be one URL (see the misconfiguration test).
+  std::string cluster_keys() const {
+    return std::string("  cluster: ") + kCluster + "\n  shards: [" + shard(0).url() + ", " +
+           shard(1).url() + "]\n";
+  }
   std::unique_ptr<ClickHouseCluster> cluster_;
 };
 
@@ -137,7 +139,7 @@ TEST_F(ClickHouseClusterWarehouse, SyncShardsEveryMonthAndReportsEqualTheDuckDbW
   TempDir dir;
   write_file(dir / "accounts/focus.csv", accounts_file({"2024-08", "2024-09"}, 8, 25, 7));
   write_file(dir / "billingfoot.yaml",
-             config(shard(0).url(), cluster_key(),
+             config(shard(0).url(), cluster_keys(),
                     {{"sample", sample_file()}, {"accounts", dir / "accounts"}}));
   auto r = run_cli({"sync"}, ch_env(), dir.path());
   ASSERT_EQ(r.status, 0) << r.out << r.err;
@@ -196,11 +198,8 @@ TEST_F(ClickHouseClusterWarehouse, RedeliveredMonthWithFewerAccountsLeavesNoStal
   TempDir dir;
   fs::path file = dir / "exports/focus.csv";
   write_file(file, accounts_file({"2024-09"}, 8, 20, 11));
-  // The shards listed explicitly (shard_num order) instead of derived from system.clusters.
   write_file(dir / "billingfoot.yaml",
-             config(shard(0).url(),
-                    cluster_key() + "  shards: [" + shard(0).url() + ", " + shard(1).url() + "]\n",
-                    {{"files", dir / "exports"}}));
+             config(shard(0).url(), cluster_keys(), {{"files", dir / "exports"}}));
   auto r = run_cli({"sync"}, ch_env(), dir.path());
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   const std::pair<std::string, std::string> sep{"files", "2024-09"};
@@ -227,7 +226,7 @@ TEST_F(ClickHouseClusterWarehouse, KilledBeforeTheSwapsLeavesTheOldMonthOnEveryS
   write_file(file, accounts_file({"2024-09"}, 6, 20, 3));
   write_file(old_copy, read_file(file));
   write_file(dir / "billingfoot.yaml",
-             config(shard(0).url(), cluster_key(), {{"files", dir / "exports"}}));
+             config(shard(0).url(), cluster_keys(), {{"files", dir / "exports"}}));
   auto r = run_cli({"sync"}, ch_env(), dir.path());
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   Held before_first = held(shard(0), "focus_costs_local");
@@ -285,15 +284,31 @@ TEST_F(ClickHouseClusterWarehouse, MisconfiguredClusterFailsNamingItWithoutThePa
   EXPECT_NE(err.find(url0), std::string::npos) << err;
   EXPECT_NE(err.find(kCluster), std::string::npos) << err;  // the clusters it does define
 
-  err = sync_with(cluster_key() + "  shards: [" + shard(0).url() + "]\n");
+  std::string cluster = std::string("  cluster: ") + kCluster + "\n";
+  err = sync_with(cluster + "  shards: [" + shard(0).url() + "]\n");
   EXPECT_NE(err.find("cluster '" + std::string(kCluster) +
-                     "' has 2 shards, but "
-                     "warehouse.shards lists 1"),
+                     "' has 2 shards, but warehouse.shards "
+                     "lists 1"),
+            std::string::npos)
+      << err;
+
+  // Shard URLs derived from system.clusters: both servers are 127.0.0.1, so both shards would
+  // be url's server; refused rather than swapping one server's month twice.
+  err = sync_with(cluster);
+  EXPECT_NE(err.find("cluster '" + std::string(kCluster) + "', shard 2 (" + url0 +
+                     "/billing): the same URL as another shard"),
+            std::string::npos)
+      << err;
+
+  // Listed out of shard_num order: each server knows which shard it is.
+  err = sync_with(cluster + "  shards: [" + shard(1).url() + ", " + shard(0).url() + "]\n");
+  EXPECT_NE(err.find("this server is shard 2 of the cluster; list warehouse.shards in shard_num "
+                     "order"),
             std::string::npos)
       << err;
 
   std::string down = "http://127.0.0.1:" + std::to_string(free_port());
-  err = sync_with(cluster_key() + "  shards: [" + shard(0).url() + ", " + down + "]\n");
+  err = sync_with(cluster + "  shards: [" + shard(0).url() + ", " + down + "]\n");
   EXPECT_NE(err.find("cluster '" + std::string(kCluster) + "', shard 2 (127.0.0.1:"),
             std::string::npos)
       << err;
