@@ -223,8 +223,19 @@ std::shared_ptr<void> hold_data_dir(const config::Config& config) { return lock_
 
 warehouse::ClickHouse clickhouse_of(const config::Config& config) {
   const YAML::Node& w = config.warehouse.raw;
-  auto get = [&](const char* key) { return w[key] && w[key].IsScalar() ? w[key].Scalar() : std::string(); };
-  return warehouse::ClickHouse({get("url"), get("database"), get("user"), get("password")});
+  auto get = [&](const char* key) {
+    return w[key] && w[key].IsScalar() ? w[key].Scalar() : std::string();
+  };
+  warehouse::ClickHouseSettings settings;
+  settings.url = get("url");
+  settings.database = get("database");
+  settings.user = get("user");
+  settings.password = get("password");
+  settings.cluster = get("cluster");
+  if (w["shards"] && w["shards"].IsSequence()) {
+    for (const auto& shard : w["shards"]) settings.shard_urls.push_back(shard.Scalar());
+  }
+  return warehouse::ClickHouse(std::move(settings));
 }
 
 void read_clickhouse_when_configured(const config::Config& config, server::ServerSettings& settings) {

@@ -90,8 +90,8 @@ namespace {
 const std::set<std::string> kTopLevelKeys = {
     "data_dir", "warehouse", "currency", "sources", "allocation", "metrics", "unit_costs",
     "budgets",  "alerts",    "server",   "anomalies"};
-const std::set<std::string> kWarehouseKeys = {"type", "url", "database", "user", "password", "cluster",
-                                              "memory_limit"};
+const std::set<std::string> kWarehouseKeys = {"type",     "url",     "database", "user",
+                                              "password", "cluster", "shards",   "memory_limit"};
 
 }  // namespace
 
@@ -133,6 +133,42 @@ std::string expand_env(const std::string& text, const Origin& origin) {
   return out;
 }
 
+namespace {
+
+// `cluster: NAME` names a cluster of the servers' own remote_servers config; `shards:` optionally
+// lists one HTTP URL per shard in shard_num order (derived from system.clusters when absent).
+// Whether the cluster exists is checked against the server when publishing.
+void check_clickhouse_cluster(const YAML::Node& w, const fs::path& file) {
+  if (auto cluster = w["cluster"]) {
+    std::string name = scalar(cluster, file, "warehouse.cluster");
+    static const std::regex ident(R"([A-Za-z0-9_.\-]+)");
+    if (!std::regex_match(name, ident)) {
+      fail(origin_of(cluster, file, "warehouse.cluster"),
+           "must name a cluster of remote_servers (letters, digits, _ . -), not '" + name + "'");
+    }
+  }
+  auto shards = w["shards"];
+  if (!shards) return;
+  if (!w["cluster"]) {
+    fail(origin_of(shards, file, "warehouse.shards"),
+         "shards: needs cluster: NAME (the cluster they form)");
+  }
+  if (!shards.IsSequence() || shards.size() == 0) {
+    fail(origin_of(shards, file, "warehouse.shards"),
+         "must be a list of one HTTP URL per shard, e.g. [http://ch1:8123, http://ch2:8123]");
+  }
+  for (size_t i = 0; i < shards.size(); ++i) {
+    std::string key = "warehouse.shards[" + std::to_string(i) + "]";
+    std::string url = scalar(shards[i], file, key);
+    if (!url.starts_with("http://") && !url.starts_with("https://")) {
+      fail(origin_of(shards[i], file, key),
+           "must start with http:// or https:// (the shard's ClickHouse HTTP port)");
+    }
+  }
+}
+
+}  // namespace
+
 Config parse(const std::string& text, const fs::path& file_in) {
   fs::path file = fs::absolute(file_in);
   YAML::Node root;
@@ -173,10 +209,7 @@ Config parse(const std::string& text, const fs::path& file_in) {
       if (!url.starts_with("http://") && !url.starts_with("https://")) {
         fail(origin_of(w["url"], file, "warehouse.url"), "must start with http:// or https:// (ClickHouse's HTTP port)");
       }
-      if (w["cluster"]) {
-        fail(origin_of(w["cluster"], file, "warehouse.cluster"),
-             "a ClickHouse cluster (Distributed tables) is not supported yet: point url at one server");
-      }
+      check_clickhouse_cluster(w, file);
     }
     cfg.warehouse.raw = w;
   }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -227,31 +228,212 @@ ClickHouseResult ClickHouse::query_with_settings(const std::string& sql,
 }
 
 void ClickHouse::insert_json_lines(const std::string& table, const std::string& rows,
-                                   const std::string& context) {
+                                   const std::string& context, const std::string& query_settings) {
   post("INSERT INTO " + ch_ident(table) + " FORMAT JSONEachRow", rows, context,
-       "&input_format_skip_unknown_fields=0");
+       "&input_format_skip_unknown_fields=0" + query_settings);
 }
 
-void ensure_clickhouse_schema(ClickHouse& ch, Connection& local) {
-  const std::string db = ch.settings().database;
-  ch.create_database();
+namespace {
+
+// The table every shard holds its part of focus_costs in (cluster mode).
+constexpr const char* kLocalTable = "focus_costs_local";
+
+// "scheme://" and ":port" (or "") of a URL, for URLs of other servers on the same port.
+std::pair<std::string, std::string> scheme_and_port(const std::string& url) {
+  size_t scheme_end = url.find("://");
+  size_t host_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  std::string authority = url.substr(host_start, url.find('/', host_start) - host_start);
+  authority = authority.substr(authority.rfind('@') + 1);  // never user:password@
+  size_t colon = authority.rfind(':'), bracket = authority.rfind(']');
+  bool has_port = colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
+  return {url.substr(0, host_start), has_port ? authority.substr(colon) : ""};
+}
+
+}  // namespace
+
+std::vector<ClickHouse> cluster_shards(ClickHouse& ch) {
+  const ClickHouseSettings& s = ch.settings();
+  if (s.cluster.empty()) return {};
+  ch.create_database();  // queries name the database, which must exist
+  ClickHouseResult rows = ch.query(
+      "SELECT toString(shard_num), toString(replica_num), host_address FROM system.clusters "
+      "WHERE cluster = " +
+          ch_literal(s.cluster) + " ORDER BY shard_num, replica_num",
+      "reading cluster " + s.cluster + " from system.clusters");
+  if (rows.rows.empty()) {
+    ClickHouseResult defined = ch.query(
+        "SELECT DISTINCT cluster FROM system.clusters ORDER BY cluster", "listing clusters");
+    std::vector<std::string> names;
+    for (const auto& r : defined.rows) names.push_back(r[0].value_or(""));
+    throw ClickHouseError("ClickHouse " + ch.describe() + ": cluster '" + s.cluster +
+                          "' is not defined in this server's remote_servers config (defined: " +
+                          (names.empty() ? "none" : common::join(names, ", ")) +
+                          "); warehouse.cluster must name one of them");
+  }
+  std::vector<std::string> addresses;
+  for (const auto& r : rows.rows) {
+    if (r[1].value_or("1") != "1") {
+      throw ClickHouseError("ClickHouse " + ch.describe() + ": cluster '" + s.cluster +
+                            "' has several replicas in shard " + r[0].value_or("?") +
+                            "; billingfoot writes plain MergeTree tables, one server per shard");
+    }
+    addresses.push_back(r[2].value_or(""));
+  }
+  if (!s.shard_urls.empty() && s.shard_urls.size() != addresses.size()) {
+    throw ClickHouseError("ClickHouse " + ch.describe() + ": cluster '" + s.cluster + "' has " +
+                          std::to_string(addresses.size()) +
+                          " shards, but warehouse.shards lists " +
+                          std::to_string(s.shard_urls.size()) +
+                          " URLs: list one HTTP URL per shard in shard_num order, or leave shards "
+                          "out to use the cluster's hosts");
+  }
+  auto [scheme, port] = scheme_and_port(s.url);
+  std::vector<ClickHouse> shards;
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    ClickHouseSettings shard = s;
+    shard.shard_urls.clear();
+    if (!s.shard_urls.empty()) {
+      shard.url = s.shard_urls[i];
+    } else {
+      const std::string& host = addresses[i];
+      shard.url = scheme + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + port;
+    }
+    ClickHouse server(std::move(shard));
+    std::string which = "cluster '" + s.cluster + "', shard " + std::to_string(i + 1) + " (" +
+                        server.describe() + ")";
+    for (const auto& earlier : shards) {
+      if (earlier.settings().url == server.settings().url) {
+        throw ClickHouseError(which + ": the same URL as another shard" +
+                              (s.shard_urls.empty()
+                                   ? std::string(" (the shards' hosts with the port of url): "
+                                                 "list each shard's HTTP URL in warehouse.shards")
+                                   : std::string(": warehouse.shards must list each shard once")));
+      }
+    }
+    std::string local_shard;
+    try {
+      server.create_database();  // also: does the shard answer?
+      ClickHouseResult self =
+          server.query("SELECT toString(shard_num) FROM system.clusters WHERE cluster = " +
+                           ch_literal(s.cluster) + " AND is_local = 1",
+                       "finding itself in cluster " + s.cluster);
+      if (!self.rows.empty()) local_shard = self.rows[0][0].value_or("");
+    } catch (const ClickHouseError& e) {
+      throw ClickHouseError(which + ": " + e.what());
+    }
+    // A server that knows itself as another shard was listed in the wrong place.
+    if (!local_shard.empty() && local_shard != std::to_string(i + 1)) {
+      throw ClickHouseError(which + ": this server is shard " + local_shard +
+                            " of the cluster; list warehouse.shards in shard_num order");
+    }
+    shards.push_back(std::move(server));
+  }
+  return shards;
+}
+
+namespace {
+
+// A column of the local focus_costs and its DuckDB type.
+struct LocalColumn {
+  std::string name, duck_type;
+};
+
+std::vector<LocalColumn> local_focus_columns(Connection& local) {
   Result cols = local.query(
       "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = "
-      "'focus_costs' "
-      "AND table_schema = 'main' ORDER BY ordinal_position",
+      "'focus_costs' AND table_schema = 'main' ORDER BY ordinal_position",
       "reading the columns of focus_costs");
+  std::vector<LocalColumn> out;
+  for (size_t i = 0; i < cols.row_count(); ++i) out.push_back({cols.text(i, 0), cols.text(i, 1)});
+  return out;
+}
+
+// The ClickHouse column list of focus_costs: the local columns plus x_TagKeys / x_TagValues.
+std::string focus_column_defs(const std::vector<LocalColumn>& cols) {
   std::vector<std::string> defs;
-  for (size_t i = 0; i < cols.row_count(); ++i) {
-    std::string name = cols.text(i, 0);
-    defs.push_back(ch_ident(name) + " " + ch_type(cols.text(i, 1), !is_key_column(name)));
-  }
+  for (const auto& c : cols)
+    defs.push_back(ch_ident(c.name) + " " + ch_type(c.duck_type, !is_key_column(c.name)));
   defs.push_back("`x_TagKeys` Array(String)");
   defs.push_back("`x_TagValues` Array(String)");
-  // Partitioned by source and billing month: a month is replaced as one partition.
-  ch.execute("CREATE TABLE IF NOT EXISTS focus_costs (" + common::join(defs, ", ") +
-                 ") ENGINE = MergeTree PARTITION BY (x_SourceName, x_BillingPeriod) "
-                 "ORDER BY (x_SourceName, x_BillingPeriod)",
-             "creating focus_costs");
+  return common::join(defs, ", ");
+}
+
+// Partitioned by source and billing month: a month is replaced as one partition.
+const char* kMonthPartitioned =
+    "MergeTree PARTITION BY (x_SourceName, x_BillingPeriod) ORDER BY (x_SourceName, "
+    "x_BillingPeriod)";
+
+// A Distributed engine over `table` on every shard of the cluster, rows placed by billing
+// account (a NULL account is the empty one).
+std::string distributed_over(const ClickHouse& ch, const std::string& table) {
+  return "Distributed(" + ch_literal(ch.settings().cluster) + ", " +
+         ch_literal(ch.settings().database) + ", " + ch_literal(table) +
+         ", cityHash64(ifNull(BillingAccountId, '')))";
+}
+
+// Columns the local table gained (a source's x_ extras) are added to `table`, never dropped.
+void add_missing_columns(ClickHouse& ch, const std::string& table,
+                         const std::vector<LocalColumn>& cols) {
+  ClickHouseResult have = ch.query(
+      "SELECT name FROM system.columns WHERE database = " + ch_literal(ch.settings().database) +
+          " AND table = " + ch_literal(table),
+      "reading the columns of " + table);
+  std::set<std::string> present;
+  for (const auto& r : have.rows) present.insert(r[0].value_or(""));
+  for (const auto& c : cols) {
+    if (present.count(c.name)) continue;
+    ch.execute("ALTER TABLE " + ch_ident(table) + " ADD COLUMN " + ch_ident(c.name) + " " +
+                   ch_type(c.duck_type, true),
+               "adding column " + c.name + " to " + table);
+  }
+}
+
+// A focus_costs left by the other mode (one server vs. a cluster) would hide what is published.
+void check_focus_costs_engine(ClickHouse& ch) {
+  ClickHouseResult engine = ch.query(
+      "SELECT engine FROM system.tables WHERE database = " + ch_literal(ch.settings().database) +
+          " AND name = 'focus_costs'",
+      "reading the engine of focus_costs");
+  if (engine.rows.empty()) return;
+  bool distributed = engine.rows[0][0].value_or("") == "Distributed";
+  bool clustered = !ch.settings().cluster.empty();
+  if (distributed == clustered) return;
+  throw ClickHouseError(
+      "ClickHouse " + ch.describe() + ": focus_costs is a " +
+      (distributed ? std::string("Distributed table (a cluster) but warehouse.cluster is not set")
+                   : "single-server " + engine.rows[0][0].value_or("") +
+                         " table but warehouse.cluster is " + ch.settings().cluster) +
+      ": use another database, or set warehouse.cluster to match it");
+}
+
+void ensure_schema(ClickHouse& ch, std::vector<ClickHouse>& shards, Connection& local) {
+  ch.create_database();
+  check_focus_costs_engine(ch);
+  std::vector<LocalColumn> cols = local_focus_columns(local);
+  std::string defs = focus_column_defs(cols);
+  if (shards.empty()) {
+    ch.execute(
+        "CREATE TABLE IF NOT EXISTS focus_costs (" + defs + ") ENGINE = " + kMonthPartitioned,
+        "creating focus_costs");
+    add_missing_columns(ch, "focus_costs", cols);
+  } else {
+    for (auto& shard : shards) {
+      shard.execute("CREATE TABLE IF NOT EXISTS " + ch_ident(kLocalTable) + " (" + defs +
+                        ") ENGINE = " + kMonthPartitioned,
+                    "creating " + std::string(kLocalTable));
+      add_missing_columns(shard, kLocalTable, cols);
+    }
+    // focus_costs on `url` is what readers query; on the shards it lets any of them answer too.
+    std::vector<ClickHouse*> readers = {&ch};
+    for (auto& shard : shards) readers.push_back(&shard);
+    for (ClickHouse* server : readers) {
+      check_focus_costs_engine(*server);
+      server->execute("CREATE TABLE IF NOT EXISTS focus_costs (" + defs +
+                          ") ENGINE = " + distributed_over(*server, kLocalTable),
+                      "creating the Distributed focus_costs");
+      add_missing_columns(*server, "focus_costs", cols);
+    }
+  }
   ch.execute(
       "CREATE TABLE IF NOT EXISTS loads (load_id String, source String, billing_period String, "
       "fingerprint String, "
@@ -259,20 +441,13 @@ void ensure_clickhouse_schema(ClickHouse& ch, Connection& local) {
       "DateTime('UTC'), "
       "publisher String) ENGINE = MergeTree ORDER BY (source, billing_period, published_at)",
       "creating loads");
-  // Columns the local table gained (a source's x_ extras) are added, never dropped.
-  ClickHouseResult have =
-      ch.query("SELECT name FROM system.columns WHERE database = " + ch_literal(db) +
-                   " AND table = 'focus_costs'",
-               "reading the columns of focus_costs");
-  std::set<std::string> present;
-  for (const auto& r : have.rows) present.insert(r[0].value_or(""));
-  for (size_t i = 0; i < cols.row_count(); ++i) {
-    std::string name = cols.text(i, 0);
-    if (present.count(name)) continue;
-    ch.execute("ALTER TABLE focus_costs ADD COLUMN " + ch_ident(name) + " " +
-                   ch_type(cols.text(i, 1), true),
-               "adding column " + name + " to focus_costs");
-  }
+}
+
+}  // namespace
+
+void ensure_clickhouse_schema(ClickHouse& ch, Connection& local) {
+  std::vector<ClickHouse> shards = cluster_shards(ch);
+  ensure_schema(ch, shards, local);
 }
 
 namespace {
@@ -300,13 +475,120 @@ void drop_abandoned_staging(ClickHouse& ch) {
   }
 }
 
+// One writer's private staging of one partition: a table on the server, or with a cluster one
+// table on every shard plus a Distributed table over them on `url`, through which each row
+// lands on the shard of its billing account (insert_distributed_sync: the INSERT returns once
+// every shard holds its rows).
+class Staging {
+ public:
+  Staging(ClickHouse& ch, std::vector<ClickHouse>& shards, const std::string& what)
+      : ch_(ch),
+        what_(what),
+        name_("focus_costs_staging_" + std::to_string(std::time(nullptr)) + "_" + random_suffix()),
+        sharded_(!shards.empty()) {
+    if (shards.empty()) {
+      holders_.push_back(&ch);
+    } else {
+      for (auto& shard : shards) holders_.push_back(&shard);
+    }
+  }
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
+  ~Staging() { drop(); }
+
+  const std::string& name() const { return name_; }
+
+  void create() {
+    for (ClickHouse* server : holders_) {
+      created_.push_back(server);
+      server->execute("CREATE TABLE " + ch_ident(name_) + " AS " + ch_ident(partitioned_table()),
+                      "publishing " + what_ + ": creating staging");
+    }
+    if (!sharded_) return;
+    created_distributed_ = true;
+    ch_.execute("CREATE TABLE " + ch_ident(distributed_name()) +
+                    " AS focus_costs ENGINE = " + distributed_over(ch_, name_),
+                "publishing " + what_ + ": creating the Distributed staging");
+  }
+
+  void insert(const std::string& json_lines) {
+    if (sharded_) {
+      ch_.insert_json_lines(distributed_name(), json_lines,
+                            "publishing " + what_ + ": inserting rows",
+                            "&insert_distributed_sync=1");
+    } else {
+      ch_.insert_json_lines(name_, json_lines, "publishing " + what_ + ": inserting rows");
+    }
+  }
+
+  // Rows staged on each holder (one per shard).
+  std::vector<int64_t> counts() {
+    std::vector<int64_t> out;
+    for (ClickHouse* server : holders_) {
+      ClickHouseResult check = server->query("SELECT count() FROM " + ch_ident(name_),
+                                             "publishing " + what_ + ": checking staging");
+      out.push_back(std::stoll(check.rows.at(0).at(0).value_or("0")));
+    }
+    return out;
+  }
+
+  // Every holder's partition becomes its staged rows, also where none were staged (REPLACE
+  // PARTITION from an empty table empties the partition, checked on 18.16).
+  void swap(const std::string& partition) {
+    for (ClickHouse* server : holders_) {
+      server->execute("ALTER TABLE " + ch_ident(partitioned_table()) + " REPLACE PARTITION " +
+                          partition + " FROM " + ch_ident(name_),
+                      "publishing " + what_ + ": swapping the partition");
+    }
+  }
+
+  // Drops what was created; failures are logged (a leftover is dropped once abandoned).
+  void drop() {
+    auto drop_one = [&](ClickHouse& server, const std::string& table) {
+      try {
+        server.execute("DROP TABLE IF EXISTS " + ch_ident(table),
+                       "publishing " + what_ + ": dropping staging");
+      } catch (const std::exception& e) {
+        spdlog::warn("{}", e.what());
+      }
+    };
+    if (created_distributed_) drop_one(ch_, distributed_name());
+    for (ClickHouse* server : created_) drop_one(*server, name_);
+    created_distributed_ = false;
+    created_.clear();
+  }
+
+ private:
+  std::string partitioned_table() const { return sharded_ ? kLocalTable : "focus_costs"; }
+  std::string distributed_name() const { return name_ + "_shards"; }
+
+  ClickHouse& ch_;
+  std::string what_, name_;
+  bool sharded_;
+  std::vector<ClickHouse*> holders_, created_;
+  bool created_distributed_ = false;
+};
+
 }  // namespace
 
+// With a cluster, a month is published as: its rows inserted through the Distributed staging
+// (each on its billing account's shard), the staged count checked against the local load, then
+// on every shard in turn REPLACE PARTITION from that shard's staging, then the `loads` row.
+// The month therefore becomes visible shard by shard, not atomically across shards: a reader
+// during the swaps may see the new month on shard 1 and the old one on shard 2 (never a row
+// twice, as each shard swaps its own part). A crash before the first swap leaves the old month
+// on every shard; a crash between swaps leaves a mix until the rerun, which republishes the
+// whole month because `loads` is written only after every swap. Two writers publishing the same
+// month at the same instant swap shard by shard independently: if they carry different
+// deliveries, each shard ends with the part of whichever writer swapped there last, so the month
+// can combine the two deliveries' parts (each account's rows from one delivery, no cents
+// doubled) until the next sync publishes the newer fingerprint everywhere.
 std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection& local,
                                                       const std::filesystem::path& scratch_dir,
                                                       const std::vector<std::string>& only_sources,
                                                       size_t chunk_bytes) {
-  ensure_clickhouse_schema(ch, local);
+  std::vector<ClickHouse> shards = cluster_shards(ch);
+  ensure_schema(ch, shards, local);
   // What ClickHouse holds: the newest published load per partition.
   std::map<std::pair<std::string, std::string>, std::string> remote;
   ClickHouseResult held = ch.query(
@@ -326,6 +608,7 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
       "FROM loads WHERE status = 'ok' GROUP BY 1, 2 ORDER BY 1, 2",
       "reading local loads");
   drop_abandoned_staging(ch);
+  for (auto& shard : shards) drop_abandoned_staging(shard);
   std::set<std::string> wanted(only_sources.begin(), only_sources.end());
   std::vector<PublishedPartition> out;
   for (size_t i = 0; i < local_loads.row_count(); ++i) {
@@ -344,80 +627,72 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
       continue;
     }
     std::string what = p.source + " " + p.billing_period;
-    // A staging table of the same structure, private to this writer.
-    std::string staging =
-        "focus_costs_staging_" + std::to_string(std::time(nullptr)) + "_" + random_suffix();
-    ch.execute("CREATE TABLE " + ch_ident(staging) + " AS focus_costs",
-               "publishing " + what + ": creating staging");
-    try {
-      // The month's rows as JSON lines in a scratch file (never all in memory), sent in chunks.
-      std::filesystem::path file = scratch_dir / (staging + ".jsonl");
-      struct Remove {
-        std::filesystem::path f;
-        ~Remove() {
-          std::error_code ec;
-          std::filesystem::remove(f, ec);
-        }
-      } remove_file{file};
-      local.execute(
-          "COPY (SELECT * EXCLUDE (Tags), CAST(Tags AS VARCHAR) AS Tags, "
-          "coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys, "
-          "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues FROM "
-          "focus_costs "
-          "WHERE x_SourceName = " +
-              quote_literal(p.source) +
-              " AND x_BillingPeriod = " + quote_literal(p.billing_period) + ") TO " +
-              quote_literal(file.string()) + " (FORMAT json)",
-          "publishing " + what + ": writing rows");
-      std::ifstream in(file, std::ios::binary);
-      std::string chunk, line;
-      int64_t sent = 0;
-      while (std::getline(in, line)) {
-        chunk += line;
-        chunk += '\n';
-        ++sent;
-        if (chunk.size() >= chunk_bytes) {
-          ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
-          chunk.clear();
-        }
+    auto started = std::chrono::steady_clock::now();
+    // Private to this writer; dropped when done or failed.
+    Staging staging(ch, shards, what);
+    staging.create();
+    // The month's rows as JSON lines in a scratch file (never all in memory), sent in chunks.
+    std::filesystem::path file = scratch_dir / (staging.name() + ".jsonl");
+    struct Remove {
+      std::filesystem::path f;
+      ~Remove() {
+        std::error_code ec;
+        std::filesystem::remove(f, ec);
       }
-      if (!chunk.empty())
-        ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
-      if (sent != p.rows) {
-        throw ClickHouseError("publishing " + what + ": the local partition has " +
-                              std::to_string(sent) + " rows, its load says " +
-                              std::to_string(p.rows));
+    } remove_file{file};
+    local.execute(
+        "COPY (SELECT * EXCLUDE (Tags), CAST(Tags AS VARCHAR) AS Tags, "
+        "coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys, "
+        "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues FROM "
+        "focus_costs "
+        "WHERE x_SourceName = " +
+            quote_literal(p.source) + " AND x_BillingPeriod = " + quote_literal(p.billing_period) +
+            ") TO " + quote_literal(file.string()) + " (FORMAT json)",
+        "publishing " + what + ": writing rows");
+    std::ifstream in(file, std::ios::binary);
+    std::string chunk, line;
+    int64_t sent = 0;
+    while (std::getline(in, line)) {
+      chunk += line;
+      chunk += '\n';
+      ++sent;
+      if (chunk.size() >= chunk_bytes) {
+        staging.insert(chunk);
+        chunk.clear();
       }
-      // Everything is staged: check it arrived whole before the swap.
-      ClickHouseResult check =
-          ch.query("SELECT count(), toString(sum(BilledCost)) FROM " + ch_ident(staging),
-                   "publishing " + what + ": checking staging");
-      int64_t staged = std::stoll(check.rows.at(0).at(0).value_or("0"));
-      if (staged != p.rows) {
-        throw ClickHouseError("publishing " + what + ": " + std::to_string(staged) +
-                              " rows staged, expected " + std::to_string(p.rows));
-      }
-      common::failpoint("clickhouse.before_swap");
-      ch.execute("ALTER TABLE focus_costs REPLACE PARTITION (" + ch_literal(p.source) + ", " +
-                     ch_literal(p.billing_period) + ") FROM " + ch_ident(staging),
-                 "publishing " + what + ": swapping the partition");
-      ch.execute("INSERT INTO loads SELECT " + ch_literal(local_loads.text(i, 6)) + ", " +
-                     ch_literal(p.source) + ", " + ch_literal(p.billing_period) + ", " +
-                     ch_literal(p.fingerprint) + ", " + std::to_string(p.rows) + ", toDecimal128(" +
-                     ch_literal(p.billed_cost) + ", 10), toDecimal128(" + ch_literal(effective) +
-                     ", 10), now(), hostName()",
-                 "publishing " + what + ": recording the load");
-    } catch (...) {
-      try {
-        ch.execute("DROP TABLE IF EXISTS " + ch_ident(staging), "dropping staging");
-      } catch (const std::exception& e) {
-        spdlog::warn("{}", e.what());
-      }
-      throw;
     }
-    ch.execute("DROP TABLE IF EXISTS " + ch_ident(staging),
-               "publishing " + what + ": dropping staging");
-    spdlog::info("published {} to ClickHouse {}: {} rows", what, ch.describe(), p.rows);
+    if (!chunk.empty()) staging.insert(chunk);
+    if (sent != p.rows) {
+      throw ClickHouseError("publishing " + what + ": the local partition has " +
+                            std::to_string(sent) + " rows, its load says " +
+                            std::to_string(p.rows));
+    }
+    // Everything is staged: check it arrived whole before the swap.
+    std::vector<int64_t> per_holder = staging.counts();
+    int64_t staged = 0;
+    std::vector<std::string> split;
+    for (int64_t n : per_holder) {
+      staged += n;
+      split.push_back(std::to_string(n));
+    }
+    if (staged != p.rows) {
+      throw ClickHouseError("publishing " + what + ": " + std::to_string(staged) +
+                            " rows staged, expected " + std::to_string(p.rows));
+    }
+    common::failpoint("clickhouse.before_swap");
+    staging.swap("(" + ch_literal(p.source) + ", " + ch_literal(p.billing_period) + ")");
+    ch.execute("INSERT INTO loads SELECT " + ch_literal(local_loads.text(i, 6)) + ", " +
+                   ch_literal(p.source) + ", " + ch_literal(p.billing_period) + ", " +
+                   ch_literal(p.fingerprint) + ", " + std::to_string(p.rows) + ", toDecimal128(" +
+                   ch_literal(p.billed_cost) + ", 10), toDecimal128(" + ch_literal(effective) +
+                   ", 10), now(), hostName()",
+               "publishing " + what + ": recording the load");
+    staging.drop();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("published {} to ClickHouse {}: {} rows{} in {:.2f} s", what, ch.describe(),
+                 p.rows, shards.empty() ? "" : " (per shard: " + common::join(split, ", ") + ")",
+                 seconds);
     out.push_back(p);
   }
   return out;

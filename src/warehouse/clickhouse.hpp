@@ -6,6 +6,9 @@
 // atomic. A crash before the swap leaves the old month; two writers of one partition each swap
 // in a complete month, so the cents are never doubled (the later swap wins).
 //
+// With `cluster:` the month is sharded by billing account over the cluster's servers and
+// becomes visible shard by shard (see publish_to_clickhouse).
+//
 // Works with ClickHouse 18.16 (Debian 12's package: no Parquet, no window functions, JSON via
 // visitParamExtract*) and later releases: only MergeTree, REPLACE PARTITION, JSONEachRow input
 // and TabSeparatedWithNamesAndTypes output are used.
@@ -24,6 +27,13 @@ struct ClickHouseSettings {
   std::string database;  // created when missing
   std::string user;      // empty: ClickHouse's default user
   std::string password;  // sent as a header, never logged
+  // A cluster of the servers' own remote_servers config. When set, focus_costs on `url` (and on
+  // every shard) is a Distributed table over focus_costs_local on each shard, sharded by
+  // BillingAccountId; loads stays a plain table on `url`. Empty: one server.
+  std::string cluster;
+  // The HTTP URL of one server per shard, in system.clusters shard_num order. Empty: each
+  // shard's host_address with the scheme and port of `url`.
+  std::vector<std::string> shard_urls;
 };
 
 // A query result as text: NULL is std::nullopt. Types are ClickHouse's type names.
@@ -47,8 +57,9 @@ class ClickHouse {
   ClickHouseResult query_with_settings(const std::string& sql, const std::string& settings,
                                        const std::string& context);
   // INSERT INTO table FORMAT JSONEachRow with `rows` as the body (one JSON object per line).
+  // `query_settings` ("&name=value…") are added to the request.
   void insert_json_lines(const std::string& table, const std::string& rows,
-                         const std::string& context);
+                         const std::string& context, const std::string& query_settings = "");
   void create_database();  // CREATE DATABASE IF NOT EXISTS
   const ClickHouseSettings& settings() const { return settings_; }
   // "host:port/database" for messages (never the password).
@@ -69,9 +80,16 @@ struct PublishedPartition {
   bool unchanged = false;  // ClickHouse already held this load
 };
 
+// The servers of settings().cluster, one per shard in shard_num order, each with the database
+// created (empty without a cluster). Throws ClickHouseError naming the cluster and server when
+// the cluster is not defined on `url`, has more than one replica per shard, `shard_urls` does
+// not list one URL per shard, or a shard does not answer.
+std::vector<ClickHouse> cluster_shards(ClickHouse& ch);
+
 // Creates the database and its tables (focus_costs with one column per column of the local
 // focus_costs plus x_TagKeys / x_TagValues for grouping by tag, and loads); adds columns the
-// local table gained since.
+// local table gained since. With a cluster: focus_costs_local on every shard, the Distributed
+// focus_costs on `url` and every shard, loads on `url`.
 void ensure_clickhouse_schema(ClickHouse& ch, Connection& local);
 
 // Publishes every (source, billing period) whose newest successful local load is not the one
