@@ -49,13 +49,16 @@ bool internal_column(const std::string& name) {
   return name == "x_TagKeys" || name == "x_TagValues";
 }
 
-std::string ch_range_start(const std::string& date, const std::string& what) {
+// [start, end) of an inclusive YYYY-MM or YYYY-MM-DD, as Date (for a DATE column such as the
+// rollup's `day`) or DateTime('UTC') expressions.
+std::string ch_range_start(const std::string& date, const std::string& what, bool as_date) {
   range_start(date, what);  // validates
-  return "toDateTime(" + ch_literal((date.size() == 7 ? date + "-01" : date) + " 00:00:00") +
-         ", 'UTC')";
+  std::string day = date.size() == 7 ? date + "-01" : date;
+  return as_date ? "toDate(" + ch_literal(day) + ")"
+                 : "toDateTime(" + ch_literal(day + " 00:00:00") + ", 'UTC')";
 }
-std::string ch_range_end(const std::string& date, const std::string& what) {
-  std::string start = ch_range_start(date, what);
+std::string ch_range_end(const std::string& date, const std::string& what, bool as_date) {
+  std::string start = ch_range_start(date, what, as_date);
   return date.size() == 7 ? "addMonths(" + start + ", 1)" : "addDays(" + start + ", 1)";
 }
 
@@ -101,7 +104,29 @@ class ClickHouseReader final : public Reader {
     dimension_of(table, dimension);
   }
 
-  bool use_rollup_when_possible(CostQuery&) override { return false; }
+  // As on DuckDB: the daily rollup (copied from the writer's models) answers a query on the
+  // charge tables when it holds every dimension the query groups or filters by.
+  bool use_rollup_when_possible(CostQuery& query) override {
+    if (query.table != "focus_costs" && query.table != "cost_allocated") return false;
+    std::vector<ColumnInfo> rollup = columns("cost_daily");
+    if (rollup.empty()) return false;
+    auto covered = [&](const std::string& dim) {
+      for (const auto& c : rollup) {
+        if (common::iequals(c.name, dim)) return true;
+      }
+      return false;
+    };
+    for (const auto& d : query.group_by) {
+      if (!covered(d)) return false;
+    }
+    for (const auto& f : query.filters) {
+      if (!covered(f.dimension)) return false;
+    }
+    query.table = "cost_daily";
+    query.time_column = "day";
+    query.rows_expression = "sum(rows)";
+    return true;
+  }
 
   CostBreakdown costs(const CostQuery& query) override {
     std::string cost = cost_column(query.cost);
@@ -123,7 +148,9 @@ class ClickHouseReader final : public Reader {
       defs.push_back(g + " VARCHAR");
     }
     select.push_back("toString(sum(" + ch_ident(cost) + ")) AS cost");
-    select.push_back("count() AS rows");
+    // A rollup row stands for several charges (rows_expression "sum(rows)").
+    select.push_back(query.rows_expression == "count(*)" ? "count() AS rows"
+                                                         : "ifNull(sum(rows), 0) AS rows");
     defs.push_back("cost DECIMAL(38, 10)");
     defs.push_back("rows BIGINT");
     std::string sql = "SELECT " + common::join(select, ", ") + " FROM " + ch_ident(query.table) +
@@ -144,9 +171,10 @@ class ClickHouseReader final : public Reader {
                  const DayRange& previous, bool by_change, size_t limit) override {
     std::string cost = ch_ident(cost_column(base.cost));
     std::string t = ch_ident(base.time_column);
+    bool date = is_date(base);
     auto in = [&](const DayRange& r) {
-      return "(" + t + " >= " + ch_range_start(r.from, "from") + " AND " + t + " < " +
-             ch_range_end(r.to, "to") + ")";
+      return "(" + t + " >= " + ch_range_start(r.from, "from", date) + " AND " + t + " < " +
+             ch_range_end(r.to, "to", date) + ")";
     };
     CostQuery q = base;
     q.from.reset();
@@ -254,6 +282,14 @@ class ClickHouseReader final : public Reader {
   Connection& scratch() override { return scratch_; }
 
  private:
+  // Whether the query's time column is a DATE (the rollup's day) rather than a timestamp.
+  bool is_date(const CostQuery& query) {
+    for (const auto& c : columns(query.table)) {
+      if (c.name == query.time_column) return c.type == "DATE";
+    }
+    return false;
+  }
+
   bool table_exists(const std::string& table) {
     ClickHouseResult r = ch_.query("SELECT count() FROM system.tables WHERE database = " +
                                        ch_literal(ch_.settings().database) + " AND name = " +
@@ -288,8 +324,9 @@ class ClickHouseReader final : public Reader {
   std::string where_of(const CostQuery& query) {
     std::string t = ch_ident(query.time_column);
     std::string where = "WHERE 1";
-    if (query.from) where += " AND " + t + " >= " + ch_range_start(*query.from, "from");
-    if (query.to) where += " AND " + t + " < " + ch_range_end(*query.to, "to");
+    bool date = is_date(query);
+    if (query.from) where += " AND " + t + " >= " + ch_range_start(*query.from, "from", date);
+    if (query.to) where += " AND " + t + " < " + ch_range_end(*query.to, "to", date);
     for (const auto& f : query.filters) {
       std::string expr = "toString(" + dimension_of(query.table, f.dimension) + ")";
       std::vector<std::string> literals, any;
