@@ -10,6 +10,7 @@
 #include "common/strings.hpp"
 #include "model/refresh.hpp"
 #include "warehouse/clickhouse.hpp"
+#include "warehouse/reader.hpp"
 #include "warehouse/cost_query.hpp"
 
 namespace billingfoot::app {
@@ -78,7 +79,7 @@ std::optional<std::string> unallocated_value(const config::Config& cfg, const st
 }
 
 // `--show-unallocated`: how much of the total nobody owns, and where it comes from.
-void print_unallocated(const config::Config& cfg, warehouse::Connection& con, const warehouse::CostQuery& base,
+void print_unallocated(const config::Config& cfg, warehouse::Reader& reader, const warehouse::CostQuery& base,
                        const std::string& total, Format format) {
   for (const auto& dim : base.group_by) {
     auto value = unallocated_value(cfg, dim);
@@ -87,7 +88,7 @@ void print_unallocated(const config::Config& cfg, warehouse::Connection& con, co
     q.group_by = {"ProviderName", "ServiceName"};
     q.granularity.clear();
     q.filters.push_back({dim, {*value}, false});
-    warehouse::CostBreakdown b = warehouse::query_costs(con, q);
+    warehouse::CostBreakdown b = reader.costs(q);
     auto units = [](const std::string& t) { return t.empty() ? 0.0 : std::stod(t); };
     double share = units(total) == 0 ? 0 : 100.0 * units(b.total_cost) / units(total);
     if (format == Format::Json) {
@@ -105,7 +106,7 @@ void print_unallocated(const config::Config& cfg, warehouse::Connection& con, co
 }
 
 void print_report(const config::Config& cfg, const ReportArgs& args, Format format, const warehouse::CostQuery& query,
-                  const warehouse::CostBreakdown& breakdown, bool by_currency, warehouse::Connection* con);
+                  const warehouse::CostBreakdown& breakdown, bool by_currency, warehouse::Reader& reader);
 
 // The cost query the flags describe (group by, range, granularity, cost), on focus_costs.
 warehouse::CostQuery query_of(const ReportArgs& args) {
@@ -127,20 +128,31 @@ bool groups_by_currency(const warehouse::CostQuery& query) {
   return false;
 }
 
-// `report` on the ClickHouse warehouse: the aggregate runs in ClickHouse; no local file needed.
-int run_clickhouse_report(const config::Config& cfg, const ReportArgs& args, Format format);
-
 int run_report(const Globals& globals, const ReportArgs& args) {
   Format format = parse_format(args.format);
   config::Config cfg = load_config(globals);
-  if (cfg.warehouse.type == "clickhouse") return run_clickhouse_report(cfg, args, format);
-  ensure_models_current(cfg);
-  auto wh = open_warehouse(cfg, Access::ReadOnly);
-  auto& con = wh.connection();
-  if (args.unit) return run_unit_report(cfg, con, args, format);
+  // Either warehouse answers through the same reader; ClickHouse needs no local file (the
+  // models were computed by the machine that synced and copied there).
+  std::optional<warehouse::Warehouse> wh;
+  std::optional<warehouse::ClickHouse> ch;
+  std::unique_ptr<warehouse::Reader> reader;
+  if (cfg.warehouse.type == "clickhouse") {
+    if (args.unit) {
+      throw UsageError("--unit needs the DuckDB warehouse (where the business metrics are); on ClickHouse "
+                       "read the unit_costs table: GET /api/v1/unit-costs or billingfoot query");
+    }
+    ch.emplace(clickhouse_of(cfg));
+    reader = warehouse::clickhouse_reader(*ch);
+  } else {
+    ensure_models_current(cfg);
+    wh.emplace(open_warehouse(cfg, Access::ReadOnly));
+    if (args.unit) return run_unit_report(cfg, wh->connection(), args, format);
+    reader = warehouse::duckdb_reader(wh->connection());
+  }
 
   warehouse::CostQuery query = query_of(args);
   query.table = model::cost_table(cfg.model);
+  if (ch && !reader->has_table(query.table)) query.table = "focus_costs";  // models not copied yet
   if (args.show_unallocated) {
     bool any = false;
     for (const auto& d : query.group_by) any = any || unallocated_value(cfg, d).has_value();
@@ -149,38 +161,17 @@ int run_report(const Globals& globals, const ReportArgs& args) {
 
   // Amounts in different currencies are never added up: split by currency when there are several.
   bool by_currency = groups_by_currency(query);
-  if (!by_currency && con.query("SELECT count(DISTINCT BillingCurrency) FROM focus_costs").int64(0, 0) > 1) {
+  if (!by_currency && reader->distinct_count("focus_costs", "BillingCurrency") > 1) {
     query.group_by.push_back("BillingCurrency");
     std::cerr << "note: costs are in several currencies; grouped by BillingCurrency as well\n";
   }
-  warehouse::CostBreakdown breakdown = warehouse::query_costs(con, query);
-  print_report(cfg, args, format, query, breakdown, by_currency, &con);
-  return 0;
-}
-
-int run_clickhouse_report(const config::Config& cfg, const ReportArgs& args, Format format) {
-  if (args.unit || args.show_unallocated) {
-    throw UsageError("--unit and --show-unallocated need the DuckDB warehouse (models are not published to "
-                     "ClickHouse yet)");
-  }
-  auto ch = clickhouse_of(cfg);
-  auto scratch_db = warehouse::Database::open(":memory:");
-  auto scratch = scratch_db.connect();
-  warehouse::CostQuery query = query_of(args);
-  bool by_currency = groups_by_currency(query);
-  if (!by_currency &&
-      std::stoll(ch.query("SELECT uniqExact(BillingCurrency) FROM focus_costs", "counting currencies")
-                     .rows.at(0).at(0).value_or("0")) > 1) {
-    query.group_by.push_back("BillingCurrency");
-    std::cerr << "note: costs are in several currencies; grouped by BillingCurrency as well\n";
-  }
-  warehouse::CostBreakdown breakdown = warehouse::query_costs_clickhouse(ch, scratch, query);
-  print_report(cfg, args, format, query, breakdown, by_currency, nullptr);
+  warehouse::CostBreakdown breakdown = reader->costs(query);
+  print_report(cfg, args, format, query, breakdown, by_currency, *reader);
   return 0;
 }
 
 void print_report(const config::Config& cfg, const ReportArgs& args, Format format, const warehouse::CostQuery& query,
-                  const warehouse::CostBreakdown& breakdown, bool by_currency, warehouse::Connection* con) {
+                  const warehouse::CostBreakdown& breakdown, bool by_currency, warehouse::Reader& reader) {
   if (format == Format::Json) {
     std::cout << "{\"cost\": " << nlohmann::json(args.cost).dump() << ", \"group_by\": " << nlohmann::json(query.group_by).dump()
               << ", \"from\": " << (args.from ? nlohmann::json(*args.from) : nlohmann::json()).dump()
@@ -189,7 +180,7 @@ void print_report(const config::Config& cfg, const ReportArgs& args, Format form
               << ",\n \"rows\": ";
     render(std::cout, breakdown.rows, Format::Json);
     std::cout << ", \"total\": {\"cost\": " << breakdown.total_cost << ", \"rows\": " << breakdown.total_rows << "}";
-    if (args.show_unallocated) print_unallocated(cfg, *con, query, breakdown.total_cost, format);
+    if (args.show_unallocated) print_unallocated(cfg, reader, query, breakdown.total_cost, format);
     std::cout << "}\n";
     return;
   }
@@ -204,7 +195,7 @@ void print_report(const config::Config& cfg, const ReportArgs& args, Format form
                    std::to_string(breakdown.total_rows) + " rows)";
   }
   render(std::cout, breakdown.rows, format, style);
-  if (args.show_unallocated) print_unallocated(cfg, *con, query, breakdown.total_cost, format);
+  if (args.show_unallocated) print_unallocated(cfg, reader, query, breakdown.total_cost, format);
 }
 
 }  // namespace

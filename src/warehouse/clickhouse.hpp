@@ -118,9 +118,4 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
                                                        const std::vector<std::string>& own_sources,
                                                        size_t chunk_bytes = 16u << 20);
 
-// The cost breakdown of `query` computed by ClickHouse; the (small) result is handed back as a
-// DuckDB Result of the same shape query_costs returns, held by `scratch` (an in-memory DuckDB
-// connection). group_by/filters on columns of focus_costs or tag:KEY; no `top`.
-CostBreakdown query_costs_clickhouse(ClickHouse& ch, Connection& scratch, const CostQuery& query);
-
 }  // namespace billingfoot::warehouse
