@@ -13,6 +13,7 @@
 #include "focus/validation/engine.hpp"
 #include "focus/validation/model_loader.hpp"
 #include "server/dashboards.hpp"
+#include "warehouse/reader.hpp"
 #include "server/settings.hpp"
 #include "sources/files.hpp"
 
@@ -172,7 +173,12 @@ int validate_dashboards(const Globals& globals, const ValidateArgs& args, Format
   if (!fs::is_directory(dir)) throw UsageError("validate --dashboards: no folder " + dir.string());
   std::vector<server::Dashboard> dashboards;
   bool bound = cfg && fs::exists(warehouse_file(*cfg));
-  if (bound) {
+  if (cfg && cfg->warehouse.type == "clickhouse") {
+    // Panels are checked for ClickHouse SQL (clickhouse_sql:); ClickHouse checks it when it runs.
+    auto ch = clickhouse_of(*cfg);
+    auto reader = warehouse::clickhouse_reader(ch);
+    dashboards = server::load_dashboards(dir, *reader, false);
+  } else if (bound) {
     auto wh = open_warehouse(*cfg, Access::ReadOnly);
     dashboards = server::load_dashboards(dir, wh.connection(), true);
   } else {
