@@ -481,6 +481,11 @@ void drop_abandoned_staging(ClickHouse& ch) {
 // every shard holds its rows).
 class Staging {
  public:
+  struct Totals {
+    int64_t rows = 0;
+    std::string billed_cost;  // sum(BilledCost) as ClickHouse prints it
+  };
+
   Staging(ClickHouse& ch, std::vector<ClickHouse>& shards, const std::string& what)
       : ch_(ch),
         what_(what),
@@ -521,13 +526,12 @@ class Staging {
     }
   }
 
-  // Rows staged on each holder (one per shard).
-  std::vector<int64_t> counts() {
-    std::vector<int64_t> out;
+  // Rows and BilledCost sum (as ClickHouse prints it) staged on each holder (one per shard).
+  std::vector<Totals> staged() {
+    std::vector<Totals> out;
     for (ClickHouse* server : holders_) {
-      ClickHouseResult check = server->query("SELECT count() FROM " + ch_ident(name_),
-                                             "publishing " + what_ + ": checking staging");
-      out.push_back(std::stoll(check.rows.at(0).at(0).value_or("0")));
+      out.push_back(
+          totals(*server, ch_ident(name_), "", "publishing " + what_ + ": checking staging"));
     }
     return out;
   }
@@ -539,6 +543,32 @@ class Staging {
       server->execute("ALTER TABLE " + ch_ident(partitioned_table()) + " REPLACE PARTITION " +
                           partition + " FROM " + ch_ident(name_),
                       "publishing " + what_ + ": swapping the partition");
+    }
+  }
+
+  // After swap(): every holder's partition must hold exactly what this writer staged there
+  // (`staged`, in holder order). Another writer of the same month swapping in between leaves
+  // its rows on a holder: throws ClickHouseError naming the source, period and shard (or
+  // server), so the caller records no load and the next sync publishes the month again whole.
+  void check_swapped(const std::string& source, const std::string& period,
+                     const std::vector<Totals>& staged) {
+    std::string where = " WHERE x_SourceName = " + ch_literal(source) +
+                        " AND x_BillingPeriod = " + ch_literal(period);
+    for (size_t i = 0; i < holders_.size(); ++i) {
+      ClickHouse& server = *holders_[i];
+      Totals held = totals(server, ch_ident(partitioned_table()), where,
+                           "publishing " + what_ + ": checking the swap");
+      if (held.rows == staged.at(i).rows && held.billed_cost == staged.at(i).billed_cost) continue;
+      std::string holder = sharded_ ? "shard " + std::to_string(i + 1) + " (" + server.describe() +
+                                          ") of cluster '" + ch_.settings().cluster + "'"
+                                    : "ClickHouse " + server.describe();
+      throw ClickHouseError(
+          "publishing source " + source + ", billing period " + period + ": after the swap " +
+          holder + " holds " + std::to_string(held.rows) + " rows with BilledCost " +
+          held.billed_cost + " in " + partitioned_table() + ", but this writer staged " +
+          std::to_string(staged.at(i).rows) + " rows with BilledCost " + staged.at(i).billed_cost +
+          " there: another writer swapped the month in at the same time. The load is not "
+          "recorded, so the next sync publishes the month again whole");
     }
   }
 
@@ -562,6 +592,14 @@ class Staging {
   std::string partitioned_table() const { return sharded_ ? kLocalTable : "focus_costs"; }
   std::string distributed_name() const { return name_ + "_shards"; }
 
+  // Rows and BilledCost sum of `table` (already quoted) on one server, `where` appended.
+  static Totals totals(ClickHouse& server, const std::string& table, const std::string& where,
+                       const std::string& context) {
+    ClickHouseResult r =
+        server.query("SELECT count(), toString(sum(BilledCost)) FROM " + table + where, context);
+    return {std::stoll(r.rows.at(0).at(0).value_or("0")), r.rows.at(0).at(1).value_or("0")};
+  }
+
   ClickHouse& ch_;
   std::string what_, name_;
   bool sharded_;
@@ -573,16 +611,26 @@ class Staging {
 
 // With a cluster, a month is published as: its rows inserted through the Distributed staging
 // (each on its billing account's shard), the staged count checked against the local load, then
-// on every shard in turn REPLACE PARTITION from that shard's staging, then the `loads` row.
-// The month therefore becomes visible shard by shard, not atomically across shards: a reader
-// during the swaps may see the new month on shard 1 and the old one on shard 2 (never a row
-// twice, as each shard swaps its own part). A crash before the first swap leaves the old month
-// on every shard; a crash between swaps leaves a mix until the rerun, which republishes the
-// whole month because `loads` is written only after every swap. Two writers publishing the same
-// month at the same instant swap shard by shard independently: if they carry different
-// deliveries, each shard ends with the part of whichever writer swapped there last, so the month
-// can combine the two deliveries' parts (each account's rows from one delivery, no cents
-// doubled) until the next sync publishes the newer fingerprint everywhere.
+// on every shard in turn REPLACE PARTITION from that shard's staging, then a check that every
+// shard's partition holds exactly what this writer staged there (count and BilledCost sum), then
+// the `loads` row. The month therefore becomes visible shard by shard, not atomically across
+// shards: a reader during the swaps may see the new month on shard 1 and the old one on shard 2
+// (never a row twice, as each shard swaps its own part). A crash before the first swap leaves
+// the old month on every shard; a crash between swaps leaves a mix until the rerun, which
+// republishes the whole month because `loads` is written only after every swap.
+//
+// Two writers publishing different deliveries of the same month at the same instant swap shard
+// by shard independently, so each shard may end with the part of whichever writer swapped there
+// last (each account's rows from one delivery, no cents doubled). A writer that finds another
+// writer's rows on a shard after its own swaps fails naming the source, period and shard without
+// writing `loads`, so its next sync publishes the month again whole (its load is not the one
+// `loads` holds). Whenever the month is left mixed, the writer whose part ended on the later
+// shard fails this check. Not covered: the other writer may have passed its check and recorded
+// its load before that later swap; if the failed writer's next sync then carries that same
+// delivery, it finds its load recorded and leaves the mix until the month changes again.
+// Without a cluster the swap is atomic; the same check (count and BilledCost sum of the
+// partition after the swap) keeps a writer whose month was replaced by another's at once from
+// recording its load for rows ClickHouse does not hold.
 std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection& local,
                                                       const std::filesystem::path& scratch_dir,
                                                       const std::vector<std::string>& only_sources,
@@ -668,12 +716,12 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
                             std::to_string(p.rows));
     }
     // Everything is staged: check it arrived whole before the swap.
-    std::vector<int64_t> per_holder = staging.counts();
+    std::vector<Staging::Totals> per_holder = staging.staged();
     int64_t staged = 0;
     std::vector<std::string> split;
-    for (int64_t n : per_holder) {
-      staged += n;
-      split.push_back(std::to_string(n));
+    for (const auto& t : per_holder) {
+      staged += t.rows;
+      split.push_back(std::to_string(t.rows));
     }
     if (staged != p.rows) {
       throw ClickHouseError("publishing " + what + ": " + std::to_string(staged) +
@@ -681,6 +729,8 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
     }
     common::failpoint("clickhouse.before_swap");
     staging.swap("(" + ch_literal(p.source) + ", " + ch_literal(p.billing_period) + ")");
+    // Only a month this writer's rows fill whole on every holder is recorded in loads.
+    staging.check_swapped(p.source, p.billing_period, per_holder);
     ch.execute("INSERT INTO loads SELECT " + ch_literal(local_loads.text(i, 6)) + ", " +
                    ch_literal(p.source) + ", " + ch_literal(p.billing_period) + ", " +
                    ch_literal(p.fingerprint) + ", " + std::to_string(p.rows) + ", toDecimal128(" +

@@ -4,10 +4,13 @@
 // published to ClickHouse over its HTTP interface: inserted into a staging table of the same
 // structure, then swapped in with `ALTER TABLE … REPLACE PARTITION … FROM staging`, which is
 // atomic. A crash before the swap leaves the old month; two writers of one partition each swap
-// in a complete month, so the cents are never doubled (the later swap wins).
+// in a complete month, so the cents are never doubled (the later swap wins). After its swap a
+// writer checks that the partition holds what it staged (count and BilledCost sum) and records
+// its load only then.
 //
 // With `cluster:` the month is sharded by billing account over the cluster's servers and
-// becomes visible shard by shard (see publish_to_clickhouse).
+// becomes visible shard by shard; the check after the swaps is made on every shard (see
+// publish_to_clickhouse).
 //
 // Works with ClickHouse 18.16 (Debian 12's package: no Parquet, no window functions, JSON via
 // visitParamExtract*) and later releases: only MergeTree, REPLACE PARTITION, JSONEachRow input
@@ -94,8 +97,12 @@ void ensure_clickhouse_schema(ClickHouse& ch, Connection& local);
 
 // Publishes every (source, billing period) whose newest successful local load is not the one
 // ClickHouse holds; partitions of sources in `only_sources` (all when empty). Rows are written
-// to a JSON-lines file in `scratch_dir`, then sent in chunks of about `chunk_bytes`. Throws
-// ClickHouseError; partitions already swapped stay published.
+// to a JSON-lines file in `scratch_dir`, then sent in chunks of about `chunk_bytes`. A month's
+// `loads` row is written only once every shard (or the single server) holds exactly the rows
+// and BilledCost this writer staged there after the swap. Throws ClickHouseError, also naming
+// the source, period and shard when another writer's rows are found there after the swap (no
+// load recorded: the next sync publishes the month again); partitions already swapped stay
+// published.
 std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection& local,
                                                       const std::filesystem::path& scratch_dir,
                                                       const std::vector<std::string>& only_sources,

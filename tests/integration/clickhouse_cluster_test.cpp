@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "support/cli.hpp"
 #include "support/clickhouse.hpp"
@@ -251,17 +252,76 @@ TEST_F(ClickHouseClusterWarehouse, KilledBeforeTheSwapsLeavesTheOldMonthOnEveryS
   EXPECT_EQ(held(shard(1), "focus_costs_local"), before_second);
   expect_months(shard(0), "files", old_copy, "after the kill");
 
+  // A staging table abandoned long ago on shard 2 (its name carries its creation time, 2001):
+  // the rerun drops it; the killed writer's young ones are left alone.
+  const std::string abandoned = "focus_costs_staging_1000000000_0123456789abcdef";
+  shard(1).query("CREATE TABLE billing." + abandoned + " AS billing.focus_costs_local");
+  ASSERT_EQ(shard(1).query("SELECT count() FROM system.tables WHERE database = 'billing' AND "
+                           "name LIKE 'focus_costs_staging_%' AND engine = 'MergeTree'"),
+            "2\n");
+
   // The rerun publishes the new month: loads was not written by the killed writer.
   r = run_cli({"sync"}, ch_env(), dir.path());
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("clickhouse  files  2024-09  published"), std::string::npos) << r.out;
   expect_months(shard(0), "files", file, "after the rerun");
-  // The rerun's own staging is gone; only the killed writer's (young) remains per shard.
+  // The rerun's own staging and the abandoned one are gone; only the killed writer's (young)
+  // remains per shard.
   for (size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(shard(i).query("SELECT count() FROM system.tables WHERE database = 'billing' AND "
                              "name LIKE 'focus_costs_staging_%' AND engine = 'MergeTree'"),
               "1\n")
         << "shard " << i + 1;
+  }
+  EXPECT_EQ(shard(1).query("SELECT count() FROM system.tables WHERE database = 'billing' AND "
+                           "name = '" +
+                           abandoned + "'"),
+            "0\n");
+}
+
+TEST_F(ClickHouseClusterWarehouse, TwoConcurrentSyncsOfTheSameMonthNeverDoubleTheCents) {
+  // Two machines (two data directories) sync the same source into the cluster at once, for
+  // three deliveries of the month: each time both stage on both shards, swap shard by shard
+  // and check every shard after their swaps.
+  TempDir a, b, exports;
+  fs::path file = exports / "focus.csv";
+  for (auto* d : {&a, &b}) {
+    write_file(*d / "billingfoot.yaml",
+               config(shard(0).url(), cluster_keys(), {{"files", exports.path()}}));
+  }
+  const std::pair<std::string, std::string> sep{"files", "2024-09"};
+  for (int round = 0; round < 3; ++round) {
+    // Each delivery has more charges per account and other costs than the one before.
+    write_file(file, accounts_file({"2024-09"}, 8, 20 + 5 * round, 7 + 4 * round));
+    CliResult first, second;
+    std::thread other([&] { second = run_cli({"sync"}, ch_env(), b.path()); });
+    first = run_cli({"sync"}, ch_env(), a.path());
+    other.join();
+    for (const auto* r : {&first, &second}) {
+      EXPECT_EQ(r->status, 0) << "round " << round << "\n" << r->out << r->err;
+      EXPECT_NE(r->out.find("clickhouse  files  2024-09"), std::string::npos) << r->out;
+    }
+    // The month to the cent of this delivery, never twice: both shards' parts add up to it.
+    std::string when = "round " + std::to_string(round);
+    expect_months(shard(0), "files", file, when);
+    const auto want = focus_csv_totals_by_period(file).at("2024-09");
+    int64_t first_part = held(shard(0), "focus_costs_local")[sep].first;
+    int64_t second_part = held(shard(1), "focus_costs_local")[sep].first;
+    EXPECT_EQ(first_part + second_part, want.first) << when;
+    EXPECT_GT(first_part, 0) << when;
+    EXPECT_GT(second_part, 0) << when;
+    // Every writer that published this delivery recorded its load (rows and cents of the
+    // file); one that found it already recorded printed "unchanged".
+    int published = 0;
+    for (const auto* r : {&first, &second})
+      published += r->out.find("clickhouse  files  2024-09  published") != std::string::npos;
+    EXPECT_GE(published, 1) << when;
+    EXPECT_EQ(shard(0).query("SELECT count() FROM billing.loads WHERE source = 'files' AND "
+                             "billing_period = '2024-09' AND rows = " +
+                             std::to_string(want.first) + " AND billed_cost = toDecimal128('" +
+                             format_e10(want.second) + "', 10)"),
+              std::to_string(published) + "\n")
+        << when;
   }
 }
 
