@@ -159,7 +159,8 @@ void split_currencies(Reader& reader, CostQuery& q) {
   for (const auto& d : q.group_by) {
     if (common::iequals(d, "BillingCurrency")) return;
   }
-  if (reader.distinct_count(q.table, "BillingCurrency") > 1) q.group_by.push_back("BillingCurrency");
+  if (reader.distinct_count(q.table, "BillingCurrency") > 1)
+    q.group_by.push_back("BillingCurrency");
 }
 
 JsonObject query_description(const CostQuery& q, const std::string& currency) {
@@ -221,8 +222,8 @@ Calendar calendar(Reader& reader, const CostQuery& q) {
   c.prev_same_end = day_text(prev / std::min(last.day(), prev_last));
   c.trailing_start = day_text(year_month_day{sys_days{last} - days{6}});
   c.days_elapsed = static_cast<int>(static_cast<unsigned>(last.day()));
-  c.days_in_month = static_cast<int>(static_cast<unsigned>(
-      year_month_day_last{last.year(), month_day_last{last.month()}}.day()));
+  c.days_in_month = static_cast<int>(
+      static_cast<unsigned>(year_month_day_last{last.year(), month_day_last{last.month()}}.day()));
   return c;
 }
 
@@ -368,12 +369,11 @@ Payload Api::meta(const Params&) {
       .add("dimensions", dimensions)
       .add("rollup_dimensions", fast)
       .add("tag_keys", tag_keys)
-      .add("features",
-           {{"unit_costs",
-             reader.has_table("unit_costs") && !config_.get()->model.unit_costs.empty()},
-            {"anomalies", reader.has_table("anomalies")},
-            {"budgets", reader.has_table("budget_status")},
-            {"allocation", reader.has_table("cost_allocated")}})
+      .add("features", {{"unit_costs", reader.has_table("unit_costs") &&
+                                           !config_.get()->model.unit_costs.empty()},
+                        {"anomalies", reader.has_table("anomalies")},
+                        {"budgets", reader.has_table("budget_status")},
+                        {"allocation", reader.has_table("cost_allocated")}})
       .add("auth", !settings_.token.empty());
   return {o.str(), std::nullopt, "meta"};
 }

@@ -125,11 +125,10 @@ Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check
     return p;
   }
   std::string prefix = path + ".";
-  check.unknown_keys(
-      node,
-      {"title", "description", "type", "sql", "clickhouse_sql", "api", "x", "y", "series", "format",
-       "width"},
-      prefix, &p.error);
+  check.unknown_keys(node,
+                     {"title", "description", "type", "sql", "clickhouse_sql", "api", "x", "y",
+                      "series", "format", "width"},
+                     prefix, &p.error);
   p.title = check.text(node, "title", prefix, true, &p.error);
   p.description = check.text(node, "description", prefix, false, &p.error);
   p.type = check.text(node, "type", prefix, true, &p.error);
@@ -148,9 +147,10 @@ Panel read_panel(const YAML::Node& node, const std::string& path, Checker& check
     p.sql = clickhouse_sql;
     sql_key = "clickhouse_sql";
   } else if (p.sql.empty() && !clickhouse_sql.empty()) {
-    Checker::remember(&p.error, check.problem(node["clickhouse_sql"], prefix + "clickhouse_sql",
-                                              "is for a ClickHouse warehouse and this one is "
-                                              "DuckDB: add sql: with this panel's query for DuckDB"));
+    Checker::remember(&p.error,
+                      check.problem(node["clickhouse_sql"], prefix + "clickhouse_sql",
+                                    "is for a ClickHouse warehouse and this one is "
+                                    "DuckDB: add sql: with this panel's query for DuckDB"));
   }
   p.api = check.text(node, "api", prefix, false, &p.error);
   p.x = check.text(node, "x", prefix, false, &p.error);

@@ -452,28 +452,6 @@ void ensure_clickhouse_schema(ClickHouse& ch, Connection& local) {
 
 namespace {
 
-void drop_abandoned_staging(ClickHouse& ch) {
-  ClickHouseResult tables = ch.query(
-      "SELECT name FROM system.tables WHERE database = " + ch_literal(ch.settings().database) +
-          " AND name LIKE 'focus_costs_staging_%'",
-      "listing staging tables");
-  int64_t now = std::time(nullptr);
-  for (const auto& row : tables.rows) {
-    std::string name = row[0].value_or("");
-    std::string rest = name.substr(std::string("focus_costs_staging_").size());
-    size_t cut = rest.find('_');
-    int64_t created = 0;
-    try {
-      created = std::stoll(rest.substr(0, cut));
-    } catch (const std::exception&) {
-      continue;  // not ours
-    }
-    if (now - created < kAbandonedAfterSeconds) continue;
-    ch.execute("DROP TABLE IF EXISTS " + ch_ident(name),
-               "dropping abandoned staging table " + name);
-    spdlog::info("dropped abandoned staging table {} (created {} s ago)", name, now - created);
-  }
-}
 
 // One writer's private staging of one partition: a table on the server, or with a cluster one
 // table on every shard plus a Distributed table over them on `url`, through which each row
@@ -631,6 +609,58 @@ class Staging {
 // Without a cluster the swap is atomic; the same check (count and BilledCost sum of the
 // partition after the swap) keeps a writer whose month was replaced by another's at once from
 // recording its load for rows ClickHouse does not hold.
+void drop_abandoned_staging(ClickHouse& ch, const std::string& table) {
+  ClickHouseResult tables = ch.query(
+      "SELECT name FROM system.tables WHERE database = " + ch_literal(ch.settings().database) +
+          " AND startsWith(name, " + ch_literal(table + "_staging_") + ")",
+      "listing staging tables");
+  int64_t now = std::time(nullptr);
+  for (const auto& row : tables.rows) {
+    std::string name = row[0].value_or("");
+    std::string rest = name.substr(table.size() + std::string("_staging_").size());
+    size_t cut = rest.find('_');
+    int64_t created = 0;
+    try {
+      created = std::stoll(rest.substr(0, cut));
+    } catch (const std::exception&) {
+      continue;  // not ours
+    }
+    if (now - created < kAbandonedAfterSeconds) continue;
+    ch.execute("DROP TABLE IF EXISTS " + ch_ident(name),
+               "dropping abandoned staging table " + name);
+    spdlog::info("dropped abandoned staging table {} (created {} s ago)", name, now - created);
+  }
+}
+
+int64_t send_as_json_lines(Connection& local, const std::string& select,
+                           const std::filesystem::path& file, size_t chunk_bytes,
+                           const std::function<void(const std::string&)>& send,
+                           const std::string& context) {
+  struct Remove {
+    std::filesystem::path f;
+    ~Remove() {
+      std::error_code ec;
+      std::filesystem::remove(f, ec);
+    }
+  } remove_file{file};
+  local.execute("COPY (" + select + ") TO " + quote_literal(file.string()) + " (FORMAT json)",
+                context + ": writing rows");
+  std::ifstream in(file, std::ios::binary);
+  std::string chunk, line;
+  int64_t rows = 0;
+  while (std::getline(in, line)) {
+    chunk += line;
+    chunk += '\n';
+    ++rows;
+    if (chunk.size() >= chunk_bytes) {
+      send(chunk);
+      chunk.clear();
+    }
+  }
+  if (!chunk.empty()) send(chunk);
+  return rows;
+}
+
 std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection& local,
                                                       const std::filesystem::path& scratch_dir,
                                                       const std::vector<std::string>& only_sources,
@@ -655,8 +685,8 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
       "finished_at) "
       "FROM loads WHERE status = 'ok' GROUP BY 1, 2 ORDER BY 1, 2",
       "reading local loads");
-  drop_abandoned_staging(ch);
-  for (auto& shard : shards) drop_abandoned_staging(shard);
+  drop_abandoned_staging(ch, "focus_costs");
+  for (auto& shard : shards) drop_abandoned_staging(shard, "focus_costs");
   std::set<std::string> wanted(only_sources.begin(), only_sources.end());
   std::vector<PublishedPartition> out;
   for (size_t i = 0; i < local_loads.row_count(); ++i) {
@@ -680,36 +710,15 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
     Staging staging(ch, shards, what);
     staging.create();
     // The month's rows as JSON lines in a scratch file (never all in memory), sent in chunks.
-    std::filesystem::path file = scratch_dir / (staging.name() + ".jsonl");
-    struct Remove {
-      std::filesystem::path f;
-      ~Remove() {
-        std::error_code ec;
-        std::filesystem::remove(f, ec);
-      }
-    } remove_file{file};
-    local.execute(
-        "COPY (SELECT * EXCLUDE (Tags), CAST(Tags AS VARCHAR) AS Tags, "
+    int64_t sent = send_as_json_lines(
+        local,
+        "SELECT * EXCLUDE (Tags), CAST(Tags AS VARCHAR) AS Tags, "
         "coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys, "
         "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues FROM "
-        "focus_costs "
-        "WHERE x_SourceName = " +
-            quote_literal(p.source) + " AND x_BillingPeriod = " + quote_literal(p.billing_period) +
-            ") TO " + quote_literal(file.string()) + " (FORMAT json)",
-        "publishing " + what + ": writing rows");
-    std::ifstream in(file, std::ios::binary);
-    std::string chunk, line;
-    int64_t sent = 0;
-    while (std::getline(in, line)) {
-      chunk += line;
-      chunk += '\n';
-      ++sent;
-      if (chunk.size() >= chunk_bytes) {
-        staging.insert(chunk);
-        chunk.clear();
-      }
-    }
-    if (!chunk.empty()) staging.insert(chunk);
+        "focus_costs WHERE x_SourceName = " +
+            quote_literal(p.source) + " AND x_BillingPeriod = " + quote_literal(p.billing_period),
+        scratch_dir / (staging.name() + ".jsonl"), chunk_bytes,
+        [&](const std::string& chunk) { staging.insert(chunk); }, "publishing " + what);
     if (sent != p.rows) {
       throw ClickHouseError("publishing " + what + ": the local partition has " +
                             std::to_string(sent) + " rows, its load says " +

@@ -16,6 +16,7 @@
 // visitParamExtract*) and later releases: only MergeTree, REPLACE PARTITION, JSONEachRow input
 // and TabSeparatedWithNamesAndTypes output are used.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,18 @@ class ClickHouse {
                    bool in_database = true);
   ClickHouseSettings settings_;
 };
+
+// Drops the staging tables of `table` (named <table>_staging_<unix time>_<random>) older than six
+// hours: left by a writer that died before its swap (a younger one may be at work).
+void drop_abandoned_staging(ClickHouse& ch, const std::string& table);
+
+// Writes the rows of `select` (DuckDB SQL on `local`) as JSON lines to `file` (removed
+// afterwards) and hands them to `send` in chunks of about `chunk_bytes` (never all in memory);
+// returns the number of rows. `context` starts error messages.
+int64_t send_as_json_lines(Connection& local, const std::string& select,
+                           const std::filesystem::path& file, size_t chunk_bytes,
+                           const std::function<void(const std::string&)>& send,
+                           const std::string& context);
 
 // One published partition.
 struct PublishedPartition {

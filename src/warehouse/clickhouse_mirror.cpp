@@ -7,13 +7,13 @@
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
 #include <map>
 #include <set>
 
 #include "common/strings.hpp"
 #include "warehouse/clickhouse.hpp"
 #include "warehouse/clickhouse_sql.hpp"
+#include "warehouse/reader.hpp"
 #include "warehouse/warehouse.hpp"
 
 namespace billingfoot::warehouse {
@@ -23,18 +23,10 @@ using common::quote_literal;
 
 namespace {
 
-struct LocalColumn {
-  std::string name, type;
-};
+using LocalColumn = ColumnInfo;
 
 std::vector<LocalColumn> local_columns(Connection& local, const std::string& table) {
-  auto q = local.prepare(
-      "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
-      "'main' AND table_name = ? ORDER BY ordinal_position");
-  Result r = q.bind(1, table).execute();
-  std::vector<LocalColumn> out;
-  for (size_t i = 0; i < r.row_count(); ++i) out.push_back({r.text(i, 0), r.text(i, 1)});
-  return out;
+  return duckdb_reader(local)->columns(table);
 }
 
 bool has(const std::vector<LocalColumn>& cols, const std::string& name) {
@@ -109,6 +101,7 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
        {"cost_allocated", "cost_daily", "unit_costs", "anomalies", "budget_status"}) {
     std::vector<LocalColumn> cols = local_columns(local, table);
     if (cols.empty()) continue;
+    drop_abandoned_staging(ch, table);
     MirroredTable m;
     m.table = table;
     bool partitioned = has(cols, "x_SourceName") && has(cols, "x_BillingPeriod");
@@ -116,10 +109,10 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
     // A table whose columns changed (e.g. new allocation dimensions) is created anew; the
     // structure is part of every fingerprint, so all of its partitions are sent again.
     std::string shape = std::to_string(std::hash<std::string>{}(def));
-    ClickHouseResult existing = ch.query(
-        "SELECT create_table_query FROM system.tables WHERE database = " +
-            ch_literal(ch.settings().database) + " AND name = " + ch_literal(table),
-        "reading the definition of " + table);
+    ClickHouseResult existing =
+        ch.query("SELECT create_table_query FROM system.tables WHERE database = " +
+                     ch_literal(ch.settings().database) + " AND name = " + ch_literal(table),
+                 "reading the definition of " + table);
     ClickHouseResult remote_cols =
         ch.query("SELECT name, type FROM system.columns WHERE database = " +
                      ch_literal(ch.settings().database) + " AND table = " + ch_literal(table),
@@ -130,7 +123,8 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
       want.push_back("x_TagKeys Array(String)");
       want.push_back("x_TagValues Array(String)");
     }
-    for (const auto& r : remote_cols.rows) have.push_back(r[0].value_or("") + " " + r[1].value_or(""));
+    for (const auto& r : remote_cols.rows)
+      have.push_back(r[0].value_or("") + " " + r[1].value_or(""));
     bool created = existing.rows.empty();
     // ClickHouse spells types its own way ("Decimal(38, 10)"): compared without spaces.
     auto squeeze = [](std::vector<std::string> v) {
@@ -138,7 +132,8 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
       return v;
     };
     if (!created && squeeze(have) != squeeze(want)) {
-      spdlog::info("ClickHouse {}: the columns of {} changed; creating it anew", ch.describe(), table);
+      spdlog::info("ClickHouse {}: the columns of {} changed; creating it anew", ch.describe(),
+                   table);
       ch.execute("DROP TABLE IF EXISTS " + ch_ident(table), "replacing " + table);
       created = true;
     }
@@ -158,10 +153,10 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
 
     // What ClickHouse holds per partition, and what the local table holds.
     std::map<std::string, std::string> remote;
-    ClickHouseResult held = ch.query(
-        "SELECT partition, argMax(fingerprint, published_at) FROM mirrors WHERE table = " +
-            ch_literal(table) + " GROUP BY partition",
-        "reading the published partitions of " + table);
+    ClickHouseResult held =
+        ch.query("SELECT partition, argMax(fingerprint, published_at) FROM mirrors WHERE table = " +
+                     ch_literal(table) + " GROUP BY partition",
+                 "reading the published partitions of " + table);
     // A table just created holds nothing, whatever older records say.
     if (!created) {
       for (const auto& r : held.rows) remote[r[0].value_or("")] = r[1].value_or("");
@@ -180,49 +175,38 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
       int64_t rows = parts.int64(i, 2);
       if (rows == 0 && !partitioned) continue;  // an empty table: nothing to hold
       present.insert(partition);
-      std::string fingerprint = shape + ";rows=" + std::to_string(rows) + ";hash=" + parts.text(i, 3);
+      std::string fingerprint =
+          shape + ";rows=" + std::to_string(rows) + ";hash=" + parts.text(i, 3);
       m.rows += rows;
       if (remote.count(partition) && remote[partition] == fingerprint) {
         ++m.partitions_unchanged;
         continue;
       }
       std::string what = table + (partitioned ? " " + source + " " + period : "");
-      std::string staging = table + "_staging_" + std::to_string(std::time(nullptr)) + "_" + random_suffix();
+      std::string staging =
+          table + "_staging_" + std::to_string(std::time(nullptr)) + "_" + random_suffix();
       ch.execute("CREATE TABLE " + ch_ident(staging) + " AS " + ch_ident(table),
                  "publishing " + what + ": creating staging");
       try {
-        std::filesystem::path file = scratch_dir / (staging + ".jsonl");
-        struct Remove {
-          std::filesystem::path f;
-          ~Remove() {
-            std::error_code ec;
-            std::filesystem::remove(f, ec);
-          }
-        } remove_file{file};
         std::vector<std::string> select;
         for (const auto& c : cols)
           select.push_back(export_expression(c, partitioned) + " AS " + quote_ident(c.name));
         if (has(cols, "Tags")) {
-          select.push_back("coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys");
-          select.push_back("coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues");
+          select.push_back(
+              "coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys");
+          select.push_back(
+              "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues");
         }
         std::string where = partitioned ? " WHERE x_SourceName = " + quote_literal(source) +
                                               " AND x_BillingPeriod = " + quote_literal(period)
                                         : "";
-        local.execute("COPY (SELECT " + common::join(select, ", ") + " FROM " + quote_ident(table) +
-                          where + ") TO " + quote_literal(file.string()) + " (FORMAT json)",
-                      "publishing " + what + ": writing rows");
-        std::ifstream in(file, std::ios::binary);
-        std::string chunk, line;
-        while (std::getline(in, line)) {
-          chunk += line;
-          chunk += '\n';
-          if (chunk.size() >= chunk_bytes) {
-            ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
-            chunk.clear();
-          }
-        }
-        if (!chunk.empty()) ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
+        send_as_json_lines(
+            local, "SELECT " + common::join(select, ", ") + " FROM " + quote_ident(table) + where,
+            scratch_dir / (staging + ".jsonl"), chunk_bytes,
+            [&](const std::string& chunk) {
+              ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
+            },
+            "publishing " + what);
         ClickHouseResult check = ch.query("SELECT count() FROM " + ch_ident(staging),
                                           "publishing " + what + ": checking staging");
         int64_t staged = std::stoll(check.rows.at(0).at(0).value_or("0"));
@@ -231,10 +215,12 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
                                 " rows staged, expected " + std::to_string(rows));
         }
         ch.execute("ALTER TABLE " + ch_ident(table) + " REPLACE PARTITION " +
-                       partition_expression(partitioned, source, period) + " FROM " + ch_ident(staging),
+                       partition_expression(partitioned, source, period) + " FROM " +
+                       ch_ident(staging),
                    "publishing " + what + ": swapping the partition");
-        ch.execute("INSERT INTO mirrors SELECT " + ch_literal(table) + ", " + ch_literal(partition) +
-                       ", " + ch_literal(fingerprint) + ", " + std::to_string(rows) + ", now(), hostName()",
+        ch.execute("INSERT INTO mirrors SELECT " + ch_literal(table) + ", " +
+                       ch_literal(partition) + ", " + ch_literal(fingerprint) + ", " +
+                       std::to_string(rows) + ", now(), hostName()",
                    "publishing " + what + ": recording it");
       } catch (...) {
         try {
@@ -244,7 +230,8 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
         }
         throw;
       }
-      ch.execute("DROP TABLE IF EXISTS " + ch_ident(staging), "publishing " + what + ": dropping staging");
+      ch.execute("DROP TABLE IF EXISTS " + ch_ident(staging),
+                 "publishing " + what + ": dropping staging");
       ++m.partitions_sent;
     }
     // Partitions the local models no longer have: gone in ClickHouse too — only those of this

@@ -75,8 +75,8 @@ class Reader {
 
 // Reads the DuckDB warehouse through `connection` (which the caller keeps open); `rollup` (when
 // given) moves a cost query to a daily rollup table that can answer it.
-std::unique_ptr<Reader> duckdb_reader(
-    Connection& connection, std::function<bool(Connection&, CostQuery&)> rollup = {});
+std::unique_ptr<Reader> duckdb_reader(Connection& connection,
+                                      std::function<bool(Connection&, CostQuery&)> rollup = {});
 
 // Reads a ClickHouse warehouse. The client is shared by the caller and must outlive the reader.
 std::unique_ptr<Reader> clickhouse_reader(ClickHouse& clickhouse);

@@ -69,17 +69,15 @@ class ClickHouseReader final : public Reader {
 
   std::string backend() const override { return "clickhouse"; }
 
-  bool has_table(const std::string& table) override {
-    return !columns(table).empty();
-  }
+  bool has_table(const std::string& table) override { return !columns(table).empty(); }
 
   std::vector<ColumnInfo> columns(const std::string& table) override {
     auto cached = columns_.find(table);
     if (cached != columns_.end()) return cached->second;
-    ClickHouseResult r = ch_.query("SELECT name, type FROM system.columns WHERE database = " +
-                                       ch_literal(ch_.settings().database) +
-                                       " AND table = " + ch_literal(table),
-                                   "reading the columns of " + table);
+    ClickHouseResult r =
+        ch_.query("SELECT name, type FROM system.columns WHERE database = " +
+                      ch_literal(ch_.settings().database) + " AND table = " + ch_literal(table),
+                  "reading the columns of " + table);
     // The model tables were copied from DuckDB with their DuckDB types on record.
     std::map<std::string, std::string> recorded;
     if (!r.rows.empty() && table_exists("mirror_columns")) {
@@ -94,7 +92,8 @@ class ClickHouseReader final : public Reader {
       std::string name = row.at(0).value_or("");
       if (internal_column(name)) continue;
       auto known = recorded.find(name);
-      out.push_back({name, known != recorded.end() ? known->second : duck_type_of(row.at(1).value_or(""))});
+      out.push_back(
+          {name, known != recorded.end() ? known->second : duck_type_of(row.at(1).value_or(""))});
     }
     columns_[table] = out;
     return out;
@@ -159,9 +158,10 @@ class ClickHouseReader final : public Reader {
     std::string base = load(ch_.query(sql, "computing costs"), defs);
 
     CostBreakdown out;
-    out.rows = scratch_.query(shape_costs_sql(query, query.group_by.size(), "SELECT * FROM " + base),
-                              "ordering costs");
-    Result total = scratch_.query("SELECT coalesce(sum(cost), 0), coalesce(sum(rows), 0)::BIGINT FROM " + base);
+    out.rows = scratch_.query(
+        shape_costs_sql(query, query.group_by.size(), "SELECT * FROM " + base), "ordering costs");
+    Result total = scratch_.query(
+        "SELECT coalesce(sum(cost), 0), coalesce(sum(rows), 0)::BIGINT FROM " + base);
     out.total_cost = total.text(0, 0);
     out.total_rows = total.int64(0, 1);
     return out;
@@ -182,11 +182,11 @@ class ClickHouseReader final : public Reader {
     std::string sql = "SELECT toString(" + dimension_of(base.table, dimension) +
                       ") AS value, toString(sumIf(" + cost + ", " + in(current) +
                       ")) AS cur, toString(sumIf(" + cost + ", " + in(previous) +
-                      ")) AS prev FROM " + ch_ident(base.table) + " " + where_of(q) +
-                      " AND (" + in(current) + " OR " + in(previous) + ") GROUP BY value";
-    std::string table = load(ch_.query(sql, "comparing periods"),
-                             {"value VARCHAR", "current_cost DECIMAL(38, 10)",
-                              "previous_cost DECIMAL(38, 10)"});
+                      ")) AS prev FROM " + ch_ident(base.table) + " " + where_of(q) + " AND (" +
+                      in(current) + " OR " + in(previous) + ") GROUP BY value";
+    std::string table =
+        load(ch_.query(sql, "comparing periods"),
+             {"value VARCHAR", "current_cost DECIMAL(38, 10)", "previous_cost DECIMAL(38, 10)"});
     // The same shaping as the DuckDB reader's.
     return scratch_.query(
         "SELECT value AS " + common::quote_ident(dimension) +
@@ -211,9 +211,9 @@ class ClickHouseReader final : public Reader {
 
   int64_t distinct_count(const std::string& table, const std::string& column) override {
     dimension_of(table, column);
-    ClickHouseResult r = ch_.query(
-        "SELECT uniqExact(" + ch_ident(column) + ") FROM " + ch_ident(table),
-        "counting values of " + column);
+    ClickHouseResult r =
+        ch_.query("SELECT uniqExact(" + ch_ident(column) + ") FROM " + ch_ident(table),
+                  "counting values of " + column);
     return std::stoll(r.rows.at(0).at(0).value_or("0"));
   }
 
@@ -231,37 +231,41 @@ class ClickHouseReader final : public Reader {
 
   Result table_rows(const std::string& table, size_t limit) override {
     std::vector<ColumnInfo> cols = columns(table);
-    if (cols.empty()) throw ClickHouseError("reading " + table + ": no such table in ClickHouse " + ch_.describe());
+    if (cols.empty())
+      throw ClickHouseError("reading " + table + ": no such table in ClickHouse " + ch_.describe());
     std::vector<std::string> names, defs;
     for (const auto& c : cols) {
       names.push_back(ch_ident(c.name));
       defs.push_back(common::quote_ident(c.name) + " " + c.type);
     }
     // DuckDB's ORDER BY ALL puts NULLs last, as ClickHouse does.
-    ClickHouseResult r = ch_.query("SELECT " + common::join(names, ", ") + " FROM " +
-                                       ch_ident(table) + " ORDER BY " + common::join(names, ", ") +
-                                       " LIMIT " + std::to_string(limit),
-                                   "reading " + table);
+    ClickHouseResult r =
+        ch_.query("SELECT " + common::join(names, ", ") + " FROM " + ch_ident(table) +
+                      " ORDER BY " + common::join(names, ", ") + " LIMIT " + std::to_string(limit),
+                  "reading " + table);
     return scratch_.query("SELECT * EXCLUDE (bf_ord) FROM " + load(r, defs) + " ORDER BY bf_ord");
   }
 
   LimitedResult read_only(const std::string& sql, size_t max_rows,
                           std::chrono::milliseconds timeout) override {
     std::string text = common::trim(sql);
-    while (!text.empty() && text.back() == ';') text = common::trim(text.substr(0, text.size() - 1));
+    while (!text.empty() && text.back() == ';')
+      text = common::trim(text.substr(0, text.size() - 1));
     // readonly=1: ClickHouse itself refuses anything but reading (and table functions, which
     // could reach files or other servers); limits and a time limit on top.
     std::string settings = "readonly=1&max_execution_time=" +
                            std::to_string(std::max<int64_t>(1, (timeout.count() + 999) / 1000));
     ClickHouseResult r;
     try {
-      r = ch_.query_with_settings("SELECT * FROM (" + text + "\n) LIMIT " +
-                                      std::to_string(max_rows + 1),
-                                  settings, "running the query");
+      r = ch_.query_with_settings(
+          "SELECT * FROM (" + text + "\n) LIMIT " + std::to_string(max_rows + 1), settings,
+          "running the query");
     } catch (const ClickHouseError& e) {
       std::string m = e.what();
-      if (m.find("TIMEOUT_EXCEEDED") != std::string::npos || m.find("Timeout exceeded") != std::string::npos)
-        throw QueryTimedOut("query cancelled: it ran longer than " + std::to_string(timeout.count()) + " ms");
+      if (m.find("TIMEOUT_EXCEEDED") != std::string::npos ||
+          m.find("Timeout exceeded") != std::string::npos)
+        throw QueryTimedOut("query cancelled: it ran longer than " +
+                            std::to_string(timeout.count()) + " ms");
       if (m.find("readonly") != std::string::npos || m.find("READONLY") != std::string::npos ||
           m.find("forbidden") != std::string::npos)
         throw QueryRefused("query refused: " + m);
@@ -273,7 +277,8 @@ class ClickHouseReader final : public Reader {
     std::vector<std::string> defs;
     for (size_t i = 0; i < r.names.size(); ++i)
       defs.push_back(common::quote_ident(r.names[i]) + " " + duck_type_of(r.types.at(i)));
-    out.result = scratch_.query("SELECT * EXCLUDE (bf_ord) FROM " + load(r, defs) + " ORDER BY bf_ord");
+    out.result =
+        scratch_.query("SELECT * EXCLUDE (bf_ord) FROM " + load(r, defs) + " ORDER BY bf_ord");
     return out;
   }
 
@@ -291,18 +296,19 @@ class ClickHouseReader final : public Reader {
   }
 
   bool table_exists(const std::string& table) {
-    ClickHouseResult r = ch_.query("SELECT count() FROM system.tables WHERE database = " +
-                                       ch_literal(ch_.settings().database) + " AND name = " +
-                                       ch_literal(table),
-                                   "looking for table " + table);
+    ClickHouseResult r =
+        ch_.query("SELECT count() FROM system.tables WHERE database = " +
+                      ch_literal(ch_.settings().database) + " AND name = " + ch_literal(table),
+                  "looking for table " + table);
     return r.rows.at(0).at(0).value_or("0") != "0";
   }
 
   bool has_column(const std::string& table, const std::string& column) {
-    ClickHouseResult r = ch_.query("SELECT count() FROM system.columns WHERE database = " +
-                                       ch_literal(ch_.settings().database) + " AND table = " +
-                                       ch_literal(table) + " AND name = " + ch_literal(column),
-                                   "reading the columns of " + table);
+    ClickHouseResult r =
+        ch_.query("SELECT count() FROM system.columns WHERE database = " +
+                      ch_literal(ch_.settings().database) + " AND table = " + ch_literal(table) +
+                      " AND name = " + ch_literal(column),
+                  "reading the columns of " + table);
     return r.rows.at(0).at(0).value_or("0") != "0";
   }
 

@@ -52,8 +52,8 @@ class DuckDbReader final : public Reader {
       CostQuery q = base;
       q.from = r.from;
       q.to = r.to;
-      return "SELECT " + dim + " AS value, sum(" + cost + ") AS c FROM " +
-             quote_ident(base.table) + " " + cost_where(con_, q) + " GROUP BY 1";
+      return "SELECT " + dim + " AS value, sum(" + cost + ") AS c FROM " + quote_ident(base.table) +
+             " " + cost_where(con_, q) + " GROUP BY 1";
     };
     std::string sql =
         "WITH cur AS (" + side(current) + "), prev AS (" + side(previous) +

@@ -18,6 +18,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // The parts of an answer that name the backend or the time taken, not the data.
+std::string common_trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
 json comparable(const std::string& body) {
   json j = json::parse(body, nullptr, false);
   if (j.is_object()) {
@@ -32,30 +37,33 @@ class ClickHouseReads : public ::testing::Test {
     if (!ClickHouseServer::available()) {
       GTEST_SKIP() << "clickhouse-server is not installed (scripts/install-deps.sh installs it)";
     }
-    ch_ = std::make_unique<ClickHouseServer>();
   }
-  std::unique_ptr<ClickHouseServer> ch_;
 };
 
-TEST_F(ClickHouseReads, ApiAndDashboardsAnswerTheSameAsTheDuckDbFileTheyWerePublishedFrom) {
+// Publishes the demo company to the ClickHouse warehouse at `url` (`extra`: more keys of the
+// warehouse mapping) and compares what two servers answer; `entry` is the server at `url`.
+void expect_reads_equal(const std::string& url, const std::string& extra,
+                        const ClickHouseServer& entry) {
   TempDir demo, reader;
-  auto made = run_cli({"demo", "--dir", demo.path().string(), "--no-serve", "--as-of", "2026-11-20"});
+  auto made =
+      run_cli({"demo", "--dir", demo.path().string(), "--no-serve", "--as-of", "2026-11-20"});
   ASSERT_EQ(made.status, 0) << made.err;
 
   // The same company with a ClickHouse warehouse, its local work in the demo's data directory.
   std::string yaml = read_file(demo.path() / "billingfoot.yaml");
   yaml = std::regex_replace(yaml, std::regex(R"(\./)"), demo.path().string() + "/");
   yaml = std::regex_replace(yaml, std::regex(R"(\ncurrency:)"),
-                            "\nwarehouse:\n  type: clickhouse\n  url: " + ch_->url() +
+                            "\nwarehouse:\n  type: clickhouse\n  url: " + url +
                                 "\n  database: nimbus\n  user: " + ClickHouseServer::kUser +
-                                "\n  password: ${CH_PASSWORD}\ncurrency:");
+                                "\n  password: ${CH_PASSWORD}\n" + extra + "currency:");
   write_file(reader.path() / "billingfoot.yaml", yaml);
   fs::create_directory_symlink(demo.path() / "dashboards", reader.path() / "dashboards");
   std::map<std::string, std::string> env = {{"CH_PASSWORD", ClickHouseServer::kPassword}};
 
   auto first = run_cli({"sync"}, env, reader.path());
   ASSERT_EQ(first.status, 0) << first.out << first.err;
-  for (const char* table : {"cost_allocated", "cost_daily", "unit_costs", "anomalies", "budget_status"}) {
+  for (const char* table :
+       {"cost_allocated", "cost_daily", "unit_costs", "anomalies", "budget_status"}) {
     EXPECT_TRUE(std::regex_search(first.out, std::regex(std::string("clickhouse  model ") + table +
                                                         R"( +[1-9]\d* partitions sent)")))
         << table << " was not sent:\n"
@@ -91,11 +99,13 @@ TEST_F(ClickHouseReads, ApiAndDashboardsAnswerTheSameAsTheDuckDbFileTheyWerePubl
       "costs?group_by=team,product&filter=ProviderName!%3DAWS&from=2026-09&to=2026-10-15",
       "costs?group_by=tag:team&granularity=month&top=3",
       "costs?group_by=SubAccountId,tag:env&cost=effective&top=5",
-      "costs?group_by=ChargeCategory&filter=ServiceCategory%3DCompute&filter=ServiceCategory%3DStorage",
+      "costs?group_by=ChargeCategory&filter=ServiceCategory%3DCompute&filter=ServiceCategory%"
+      "3DStorage",
       "costs?group_by=RegionId&filter=RegionId%3D%28null%29&cost=list",
       "movers",
       "movers?dimension=team&cost=effective",
-      "movers?dimension=tag:team&from=2026-11-01&to=2026-11-20&compare_from=2026-10-01&compare_to=2026-10-20",
+      "movers?dimension=tag:team&from=2026-11-01&to=2026-11-20&compare_from=2026-10-01&compare_to="
+      "2026-10-20",
       "unit-costs",
       "anomalies",
       "budgets",
@@ -126,7 +136,8 @@ TEST_F(ClickHouseReads, ApiAndDashboardsAnswerTheSameAsTheDuckDbFileTheyWerePubl
     for (const auto& p : panels) {
       if (p["sql"].is_null()) continue;
       ++sql_panels;
-      std::string path = "/api/v1/dashboards/" + id + "/panels/" + std::to_string(p["index"].get<int>());
+      std::string path =
+          "/api/v1/dashboards/" + id + "/panels/" + std::to_string(p["index"].get<int>());
       json ja = comparable(body_of(duck.get(path))), jb = comparable(body_of(click.get(path)));
       EXPECT_EQ(ja.dump(1), jb.dump(1)) << path;
       EXPECT_FALSE(jb["rows"].empty()) << path;
@@ -144,7 +155,8 @@ TEST_F(ClickHouseReads, ApiAndDashboardsAnswerTheSameAsTheDuckDbFileTheyWerePubl
   EXPECT_EQ(comparable(qa->body).dump(), comparable(qb->body).dump());
   // ClickHouse runs user SQL read-only: no writes, no table functions that reach files or
   // other servers; the warehouse is unchanged afterwards.
-  std::string before = ch_->query("SELECT count(), toString(sum(BilledCost)) FROM nimbus.focus_costs");
+  std::string before =
+      entry.query("SELECT count(), toString(sum(BilledCost)) FROM nimbus.focus_costs");
   for (const std::string bad :
        {R"j({"sql": "SELECT * FROM file('/etc/passwd', 'CSV', 'line String')"})j",
         R"j({"sql": "SELECT * FROM url('http://127.0.0.1:1/', 'CSV', 'a String')"})j",
@@ -156,7 +168,28 @@ TEST_F(ClickHouseReads, ApiAndDashboardsAnswerTheSameAsTheDuckDbFileTheyWerePubl
     EXPECT_LT(res->status, 500) << bad << " → " << res->body;
     EXPECT_EQ(res->body.find("root:"), std::string::npos);
   }
-  EXPECT_EQ(ch_->query("SELECT count(), toString(sum(BilledCost)) FROM nimbus.focus_costs"), before);
+  EXPECT_EQ(entry.query("SELECT count(), toString(sum(BilledCost)) FROM nimbus.focus_costs"),
+            before);
+}
+
+TEST_F(ClickHouseReads, ApiAndDashboardsAnswerTheSameAsTheDuckDbFileTheyWerePublishedFrom) {
+  ClickHouseServer ch;
+  expect_reads_equal(ch.url(), "", ch);
+}
+
+// The same on a two-shard cluster: readers query the Distributed focus_costs on the url server.
+TEST_F(ClickHouseReads, OnATwoShardClusterTheAnswersAreTheSameToo) {
+  ClickHouseCluster cluster("nimbus_pair", 2);
+  expect_reads_equal(cluster.shard(0).url(),
+                     "  cluster: nimbus_pair\n  shards: [" + cluster.shard(0).url() + ", " +
+                         cluster.shard(1).url() + "]\n",
+                     cluster.shard(0));
+  // Both shards hold part of the charges (the demo's billing accounts spread over them).
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_NE(common_trim(cluster.shard(i).query("SELECT count() FROM nimbus.focus_costs_local")),
+              "0")
+        << "shard " << i;
+  }
 }
 
 }  // namespace

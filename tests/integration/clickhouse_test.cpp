@@ -23,23 +23,6 @@ fs::path sample_file() {
   return shared_testdata("focus-1.0-sample/focus_sample.csv");
 }
 
-// Per billing period (YYYY-MM): rows and the exact BilledCost sum, computed from the CSV.
-std::map<std::string, std::pair<int64_t, __int128>> expected_by_period(const fs::path& csv) {
-  auto rows = parse_csv(read_file(csv));
-  size_t cost = 0, period = 0;
-  for (size_t i = 0; i < rows[0].size(); ++i) {
-    if (rows[0][i] == "BilledCost") cost = i;
-    if (rows[0][i] == "BillingPeriodStart") period = i;
-  }
-  std::map<std::string, std::pair<int64_t, __int128>> out;
-  for (size_t r = 1; r < rows.size(); ++r) {
-    auto& e = out[rows[r][period].substr(0, 7)];
-    e.first += 1;
-    e.second += parse_decimal_e10(rows[r][cost].empty() ? "0" : rows[r][cost]);
-  }
-  return out;
-}
-
 std::string config(const std::string& url, const std::string& database, const std::string& source,
                    const fs::path& location) {
   return "data_dir: ./.billingfoot\nwarehouse:\n  type: clickhouse\n  url: " + url +
@@ -89,7 +72,7 @@ TEST_F(ClickHouseWarehouse, SyncPublishesEveryMonthAndReportsEqualTheDuckDbWareh
   EXPECT_EQ(r.err.find(ClickHouseServer::kPassword), std::string::npos);
 
   // Every month, to the cent of the input file.
-  auto want = expected_by_period(sample_file());
+  auto want = focus_csv_totals_by_period(sample_file());
   auto have = held(*ch_, "billing");
   ASSERT_EQ(have.size(), want.size());
   for (const auto& [period, expect] : want) {
@@ -151,7 +134,7 @@ TEST_F(ClickHouseWarehouse, TheServicePublishesWhatItSyncs) {
   TempDir dir;
   write_file(dir / "billingfoot.yaml", config(ch_->url(), "svc", "sample", sample_file()));
   auto service = start_cli({"run", "--no-server"}, ch_env(), dir.path());
-  auto want = expected_by_period(sample_file());
+  auto want = focus_csv_totals_by_period(sample_file());
   // A source never synced is synced at start; the batch then publishes it.
   bool published = false;
   for (int i = 0; i < 600 && !published; ++i) {
@@ -258,7 +241,7 @@ TEST_F(ClickHouseWarehouse, TwoConcurrentSyncsOfTheSameSourceNeverDoubleTheCents
       EXPECT_EQ(r->status, 0) << r->err;
       EXPECT_NE(r->out.find("clickhouse  sample  2024-09"), std::string::npos) << r->out;
     }
-    auto want = expected_by_period(file);
+    auto want = focus_csv_totals_by_period(file);
     auto have = held(*ch_, "shared");
     ASSERT_EQ(have.size(), want.size());
     for (const auto& [period, expect] : want) {

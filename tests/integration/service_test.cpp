@@ -229,8 +229,11 @@ TEST(Service, TwoHundredScheduledRunsAllSucceedWithFlatMemoryAndFile) {
               static_cast<long long>(end_kb), static_cast<unsigned long long>(start_bytes),
               static_cast<unsigned long long>(end_bytes));
   EXPECT_EQ(service->runs("sample", "failed"), 0);
-  // Flat: within 10 % (at least 8 MB) of the start; the leak this guards against added ~60 MB.
-  EXPECT_LE(end_kb, start_kb + std::max<int64_t>(8192, start_kb / 10));
+  // Flat: within 20 % (at least 16 MB) of the start; the leak this guards against added ~60 MB
+  // over these 200 runs. Medians of 20 samples taken while runs come and go differ by up to
+  // ~13 MB between windows on a busy 2-core machine (measured: 67 → 80 MB, then 79 → 75 MB and
+  // 78 → 77 MB on the same build), so a tighter bound fails on noise.
+  EXPECT_LE(end_kb, start_kb + std::max<int64_t>(16384, start_kb / 5));
   // The file swings by up to ~7 MB between compactions of the log tables; the leak added ~100 MB.
   EXPECT_LE(end_bytes, start_bytes + 12u * 1024 * 1024);
   EXPECT_EQ(service->stop(), 0);
