@@ -80,7 +80,8 @@ class Api {
 
    private:
     friend class Api;
-    std::optional<WarehouseLease::Use> use_;
+    // On the heap: the reader refers to its connection, which must not move with the Reading.
+    std::unique_ptr<WarehouseLease::Use> use_;
     std::unique_ptr<warehouse::ClickHouse> clickhouse_;
     std::unique_ptr<warehouse::Reader> reader_;
   };

@@ -109,7 +109,7 @@ Api::Reading Api::read() {
     r.clickhouse_ = settings_.clickhouse();
     r.reader_ = warehouse::clickhouse_reader(*r.clickhouse_);
   } else {
-    r.use_.emplace(lease_.acquire());
+    r.use_ = std::make_unique<WarehouseLease::Use>(lease_.acquire());
     r.reader_ = warehouse::duckdb_reader(r.use_->connection(), model::use_rollup_when_possible);
   }
   return r;
