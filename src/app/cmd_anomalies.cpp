@@ -56,10 +56,11 @@ int run_anomalies(const Globals& globals, const AnomaliesArgs& args) {
   if (format == Format::Table && rows.row_count() == 0) {
     std::cout << "no anomalies" << (args.status.empty() ? "" : " with status " + args.status)
               << "\n";
-    return 0;
+    return publish_and_print(cfg, wh, std::cerr) ? 0 : 1;
   }
   render(std::cout, rows, format, {{"expected_cost", "actual_cost", "impact"}, ""});
-  return 0;
+  // A ClickHouse warehouse's readers see the stored anomalies at once (progress on stderr).
+  return publish_and_print(cfg, wh, std::cerr) ? 0 : 1;
 }
 
 int run_set_status(const Globals& globals, const StatusArgs& args, const std::string& status) {
@@ -67,7 +68,7 @@ int run_set_status(const Globals& globals, const StatusArgs& args, const std::st
   auto wh = open_warehouse(cfg);
   analysis::set_anomaly_status(wh.connection(), args.id, status, args.note);
   std::cout << "anomaly " << args.id << " is " << status << "\n";
-  return 0;
+  return publish_and_print(cfg, wh, std::cerr) ? 0 : 1;
 }
 
 }  // namespace

@@ -44,7 +44,8 @@ int run_budgets(const Globals& globals, const BudgetsArgs& args) {
   render(
       std::cout, rows, format,
       {{"amount", "actual", "forecast", "forecast_low", "forecast_high", "forecast_overrun"}, ""});
-  return 0;
+  // A ClickHouse warehouse's readers see the new budget status at once (progress on stderr).
+  return publish_and_print(cfg, wh, std::cerr) ? 0 : 1;
 }
 
 }  // namespace

@@ -170,6 +170,30 @@ void expect_reads_equal(const std::string& url, const std::string& extra,
   }
   EXPECT_EQ(entry.query("SELECT count(), toString(sum(BilledCost)) FROM nimbus.focus_costs"),
             before);
+
+  // A change made on the writer (acknowledging an anomaly) reaches ClickHouse's readers at once.
+  auto anomalies = json::parse(body_of(click.get("/api/v1/anomalies")))["rows"];
+  ASSERT_FALSE(anomalies.empty());
+  std::string id = anomalies[0]["anomaly_id"];
+  auto ack = run_cli({"anomalies", "ack", id, "--note", "known"}, env, reader.path());
+  ASSERT_EQ(ack.status, 0) << ack.out << ack.err;
+  EXPECT_NE(ack.err.find("model anomalies"), std::string::npos) << ack.err;
+  bool acknowledged = false;
+  json seen;
+  std::string after = body_of(click.get("/api/v1/anomalies"));
+  json listed = json::parse(after);  // kept: the loop must not run over a destroyed temporary
+  for (const auto& row : listed["rows"]) {
+    if (row["anomaly_id"] == id) {
+      seen = row;
+      acknowledged = row["status"] == "acknowledged";
+    }
+  }
+  EXPECT_TRUE(acknowledged) << "ClickHouse still shows the old status of " << id << ": "
+                            << seen.dump() << "\n"
+                            << after.substr(0, 600) << "\n"
+                            << ack.err;
+  EXPECT_EQ(comparable(body_of(duck.get("/api/v1/anomalies"))).dump(),
+            comparable(body_of(click.get("/api/v1/anomalies"))).dump());
 }
 
 TEST_F(ClickHouseReads, ApiAndDashboardsAnswerTheSameAsTheDuckDbFileTheyWerePublishedFrom) {
