@@ -25,11 +25,6 @@ using warehouse::Result;
 
 namespace {
 
-bool has_table(Connection& con, const std::string& table) {
-  auto q = con.prepare("SELECT count(*) FROM information_schema.tables WHERE table_name = ?");
-  return q.bind(1, table).execute().int64(0, 0) > 0;
-}
-
 Payload table_payload(Result result, const std::string& name, JsonObject o = {}) {
   o.raw("columns", columns_json(result)).raw("rows", rows_json(result));
   return {o.str(), std::move(result), name};
