@@ -109,10 +109,6 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
     // A table whose columns changed (e.g. new allocation dimensions) is created anew; the
     // structure is part of every fingerprint, so all of its partitions are sent again.
     std::string shape = std::to_string(std::hash<std::string>{}(def));
-    ClickHouseResult existing =
-        ch.query("SELECT create_table_query FROM system.tables WHERE database = " +
-                     ch_literal(ch.settings().database) + " AND name = " + ch_literal(table),
-                 "reading the definition of " + table);
     ClickHouseResult remote_cols =
         ch.query("SELECT name, type FROM system.columns WHERE database = " +
                      ch_literal(ch.settings().database) + " AND table = " + ch_literal(table),
@@ -125,7 +121,7 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
     }
     for (const auto& r : remote_cols.rows)
       have.push_back(r[0].value_or("") + " " + r[1].value_or(""));
-    bool created = existing.rows.empty();
+    bool created = remote_cols.rows.empty();  // a table always has columns
     // ClickHouse spells types its own way ("Decimal(38, 10)"): compared without spaces.
     auto squeeze = [](std::vector<std::string> v) {
       for (auto& t : v) t.erase(std::remove(t.begin(), t.end(), ' '), t.end());

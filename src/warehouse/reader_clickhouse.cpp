@@ -90,6 +90,7 @@ class ClickHouseReader final : public Reader {
     std::vector<ColumnInfo> out;
     for (const auto& row : r.rows) {
       std::string name = row.at(0).value_or("");
+      if (name == "x_TagKeys") tagged_.insert(table);
       if (internal_column(name)) continue;
       auto known = recorded.find(name);
       out.push_back(
@@ -218,7 +219,8 @@ class ClickHouseReader final : public Reader {
   }
 
   std::vector<std::string> tag_keys(const std::string& table, size_t limit) override {
-    if (!has_column(table, "x_TagKeys")) return {};
+    columns(table);
+    if (!tagged_.count(table)) return {};
     ClickHouseResult r = ch_.query(
         "SELECT k FROM (SELECT arrayJoin(x_TagKeys) AS k FROM (SELECT x_TagKeys FROM " +
             ch_ident(table) + " WHERE notEmpty(x_TagKeys) LIMIT 200000)) GROUP BY k ORDER BY " +
@@ -303,15 +305,6 @@ class ClickHouseReader final : public Reader {
     return r.rows.at(0).at(0).value_or("0") != "0";
   }
 
-  bool has_column(const std::string& table, const std::string& column) {
-    ClickHouseResult r =
-        ch_.query("SELECT count() FROM system.columns WHERE database = " +
-                      ch_literal(ch_.settings().database) + " AND table = " + ch_literal(table) +
-                      " AND name = " + ch_literal(column),
-                  "reading the columns of " + table);
-    return r.rows.at(0).at(0).value_or("0") != "0";
-  }
-
   // The ClickHouse expression of a dimension of `table`: a column or tag:KEY.
   std::string dimension_of(const std::string& table, const std::string& dimension) {
     if (dimension.starts_with("tag:")) {
@@ -380,6 +373,7 @@ class ClickHouseReader final : public Reader {
   Database db_;
   Connection scratch_;
   std::map<std::string, std::vector<ColumnInfo>> columns_;
+  std::set<std::string> tagged_;  // tables with the x_TagKeys / x_TagValues arrays
   int tables_ = 0;
 };
 
