@@ -73,7 +73,9 @@ PeriodResult load_streamed_period(warehouse::Warehouse& warehouse, const StagedL
                               period,
                               load.staging_relation,
                               load.fingerprint_prefix,
-                              options.full ? std::string() : warehouse.last_fingerprint(load.source, period),
+                              // The rows held can only be kept when the same mapping made them.
+                              !options.full && warehouse.last_fingerprint(load.source, period).starts_with(
+                                                   load.fingerprint_prefix),
                               load.started_at};
     warehouse::LoadOutcome outcome;
     {
@@ -85,6 +87,7 @@ PeriodResult load_streamed_period(warehouse::Warehouse& warehouse, const StagedL
     r.billed_cost = outcome.billed_cost;
     if (outcome.unchanged) {
       r.status = PeriodStatus::Unchanged;
+      fingerprint = warehouse.last_fingerprint(load.source, period);
       warehouse.record_load({load.source, period, fingerprint, "skipped", "unchanged", load.started_at});
     } else {
       r.status = PeriodStatus::Loaded;

@@ -231,6 +231,79 @@ Result Connection::query(std::string_view sql, std::string_view context) {
 
 void Connection::interrupt() { duckdb_interrupt(impl_->con); }
 
+namespace {
+
+std::string_view string_of(duckdb_string_t& s) { return {duckdb_string_t_data(&s), duckdb_string_t_length(s)}; }
+
+// DuckDB flattens the arguments of a C API function: the map is a flat LIST of STRUCT(key,
+// value), its entries in the list's child vector.
+void call_map_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  auto& fn = *static_cast<Connection::MapFunction*>(duckdb_scalar_function_get_extra_info(info));
+  idx_t rows = duckdb_data_chunk_get_size(input);
+  duckdb_vector map = duckdb_data_chunk_get_vector(input, 0);
+  auto* lists = static_cast<duckdb_list_entry*>(duckdb_vector_get_data(map));
+  uint64_t* valid = duckdb_vector_get_validity(map);
+  duckdb_vector pairs = duckdb_list_vector_get_child(map);
+  duckdb_vector key_vector = duckdb_struct_vector_get_child(pairs, 0);
+  duckdb_vector value_vector = duckdb_struct_vector_get_child(pairs, 1);
+  auto* keys = static_cast<duckdb_string_t*>(duckdb_vector_get_data(key_vector));
+  auto* values = static_cast<duckdb_string_t*>(duckdb_vector_get_data(value_vector));
+  uint64_t* values_valid = duckdb_vector_get_validity(value_vector);
+  duckdb_vector_ensure_validity_writable(output);
+  uint64_t* out_valid = duckdb_vector_get_validity(output);
+  Connection::MapEntries entries;
+  std::string out;
+  try {
+    for (idx_t row = 0; row < rows; ++row) {
+      bool has_value = false;
+      if (duckdb_validity_row_is_valid(valid, row)) {
+        entries.clear();
+        for (idx_t i = lists[row].offset; i < lists[row].offset + lists[row].length; ++i) {
+          std::optional<std::string_view> value;
+          if (duckdb_validity_row_is_valid(values_valid, i)) value = string_of(values[i]);
+          entries.emplace_back(string_of(keys[i]), value);
+        }
+        out.clear();
+        has_value = fn(entries, out);
+      }
+      if (has_value) {
+        duckdb_vector_assign_string_element_len(output, row, out.data(), out.size());
+      } else {
+        duckdb_validity_set_row_invalid(out_valid, row);
+      }
+    }
+  } catch (const std::exception& e) {
+    duckdb_scalar_function_set_error(info, e.what());
+  }
+}
+
+}  // namespace
+
+void Connection::define_map_function(const std::string& name, bool json_result, MapFunction fn) {
+  std::string context = "defining SQL function " + name;
+  auto exists = prepare("SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", context);
+  if (exists.bind(1, name).execute().int64(0, 0) > 0) return;
+  duckdb_scalar_function f = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(f, name.c_str());
+  duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  duckdb_logical_type map = duckdb_create_map_type(text, text);
+  duckdb_logical_type result = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  if (json_result) duckdb_logical_type_set_alias(result, "JSON");
+  duckdb_scalar_function_add_parameter(f, map);
+  duckdb_scalar_function_set_return_type(f, result);
+  // Called for NULL maps too (it answers NULL itself), so that nothing is skipped silently.
+  duckdb_scalar_function_set_special_handling(f);
+  duckdb_scalar_function_set_extra_info(f, new MapFunction(std::move(fn)),
+                                        [](void* p) { delete static_cast<MapFunction*>(p); });
+  duckdb_scalar_function_set_function(f, call_map_function);
+  duckdb_state state = duckdb_register_scalar_function(impl_->con, f);
+  duckdb_destroy_logical_type(&text);
+  duckdb_destroy_logical_type(&map);
+  duckdb_destroy_logical_type(&result);
+  duckdb_destroy_scalar_function(&f);
+  if (state == DuckDBError) throw Error(context, "DuckDB refused the function");
+}
+
 size_t Connection::count_statements(std::string_view sql) {
   duckdb_extracted_statements extracted = nullptr;
   std::string text(sql);

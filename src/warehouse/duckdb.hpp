@@ -4,11 +4,13 @@
 // Failures throw warehouse::Error carrying DuckDB's message plus what we were doing.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace billingfoot::warehouse {
@@ -78,6 +80,15 @@ class Connection {
   size_t count_statements(std::string_view sql);
   // Cancels the statement running on this connection (callable from another thread).
   void interrupt();
+
+  // Defines the SQL function name(MAP(VARCHAR, VARCHAR)) → VARCHAR (JSON when json_result),
+  // computed by `fn` for the whole database: it gets a row's map entries in their order (a NULL
+  // value as nullopt), writes the result into `out` (cleared) and returns false for NULL. A NULL
+  // map gives NULL without calling fn. DuckDB calls fn from several threads at once, so it must
+  // not change shared state. Defining a name the database already has does nothing.
+  using MapEntries = std::vector<std::pair<std::string_view, std::optional<std::string_view>>>;
+  using MapFunction = std::function<bool(const MapEntries& entries, std::string& out)>;
+  void define_map_function(const std::string& name, bool json_result, MapFunction fn);
 
  private:
   friend class Database;

@@ -204,13 +204,12 @@ LoadOutcome Warehouse::replace_partition_streamed(const StreamedLoad& load) {
   Transaction tx(connection_);
   add_missing_extra_columns(load.view);
 
-  delete_partition(load.source, load.billing_period, context);
-
-  // The view is evaluated once, straight into focus_costs (BY NAME, as replace_partition).
-  // The view is a UNION, which gives DuckDB no batch order to insert in parallel by: keeping
-  // insertion order would make the insert single-threaded. focus_costs rows have no order, so
-  // it is switched off for the insert (when the configuration is locked, the insert runs in
-  // order, only slower).
+  // The view is evaluated once, straight into focus_costs (BY NAME, as replace_partition),
+  // next to the partition's old rows, which are deleted afterwards unless the new rows turn out
+  // to be the same. The view is a UNION, which gives DuckDB no batch order to insert in parallel
+  // by: keeping insertion order would make the insert single-threaded. focus_costs rows have no
+  // order, so it is switched off for the insert (when the configuration is locked, the insert
+  // runs in order, only slower).
   int64_t inserted = 0;
   {
     common::StepTimer timer(context + ": insert");
@@ -239,50 +238,75 @@ LoadOutcome Warehouse::replace_partition_streamed(const StreamedLoad& load) {
   }
   common::failpoint("replace_partition.after_insert");
 
-  // One pass over what was inserted: totals, rows of another period, and the content
-  // fingerprint (the sum of row hashes over the view's columns, as load_staged_periods
-  // computes it for a staging table).
-  Result cols = connection_.query("SELECT column_name FROM information_schema.columns WHERE table_name = " +
-                                      quote_literal(load.view) + " ORDER BY ordinal_position",
-                                  context);
-  std::vector<std::string> names;
-  for (size_t i = 0; i < cols.row_count(); ++i) names.push_back(quote_ident(cols.text(i, 0)));
+  // Totals of the new rows and of the rows the partition held, in one pass over three columns:
+  // rows of another period fail the load; the old rows' totals tell whether the new ones can be
+  // the same rows at all.
   Result t;
   {
-    common::StepTimer timer(context + ": totals and fingerprint");
+    common::StepTimer timer(context + ": totals");
     auto totals = connection_.prepare(
-        "SELECT count(*), coalesce(sum(BilledCost), 0), coalesce(sum(EffectiveCost), 0), "
-        "count(*) FILTER (WHERE x_LoadId = ?), count(*) FILTER (WHERE x_LoadId = ? AND x_BillingPeriod <> ?), "
-        "min(x_BillingPeriod) FILTER (WHERE x_LoadId = ? AND x_BillingPeriod <> ?), "
-        "coalesce(sum(hash(" + common::join(names, ", ") + ")::HUGEINT) FILTER (WHERE x_LoadId = ? AND "
-        "x_BillingPeriod = ?), 0) "
-        "FROM focus_costs WHERE x_SourceName = ? AND (x_BillingPeriod = ? OR x_LoadId = ?)",
+        "SELECT count(*) FILTER (WHERE x_LoadId = $3), "
+        "coalesce(sum(BilledCost) FILTER (WHERE x_LoadId = $3), 0), "
+        "coalesce(sum(EffectiveCost) FILTER (WHERE x_LoadId = $3), 0), "
+        "count(*) FILTER (WHERE x_LoadId = $3 AND x_BillingPeriod <> $2), "
+        "min(x_BillingPeriod) FILTER (WHERE x_LoadId = $3 AND x_BillingPeriod <> $2), "
+        "count(*) FILTER (WHERE x_LoadId <> $3), "
+        "coalesce(sum(BilledCost) FILTER (WHERE x_LoadId <> $3), 0), "
+        "coalesce(sum(EffectiveCost) FILTER (WHERE x_LoadId <> $3), 0) "
+        "FROM focus_costs WHERE x_SourceName = $1 AND (x_BillingPeriod = $2 OR x_LoadId = $3)",
         context);
-    int i = 0;
-    const std::string& id = out.load_id;
-    for (const std::string* v : {&id, &id, &load.billing_period, &id, &load.billing_period, &id,
-                                 &load.billing_period, &load.source, &load.billing_period, &id}) {
-      totals.bind(++i, *v);
-    }
-    t = totals.execute();
+    t = totals.bind(1, load.source).bind(2, load.billing_period).bind(3, out.load_id).execute();
   }
-  if (t.int64(0, 4) != 0) {
-    throw Error(context, std::to_string(t.int64(0, 4)) + " rows belong to billing period " + t.text(0, 5) +
+  if (t.int64(0, 3) != 0) {
+    throw Error(context, std::to_string(t.int64(0, 3)) + " rows belong to billing period " + t.text(0, 4) +
                              "; nothing was changed");
   }
   out.rows = t.int64(0, 0);
   out.billed_cost = t.text(0, 1);
   out.effective_cost = t.text(0, 2);
-  out.fingerprint = load.fingerprint_prefix + "rows=" + t.text(0, 3) + ";sum=" + t.text(0, 6);
-  // Reconcile before committing: the partition holds exactly the rows this insert wrote.
-  if (t.int64(0, 3) != inserted || out.rows != inserted) {
-    throw Error(context, "reconciliation failed: inserted " + std::to_string(inserted) + " rows, the partition holds " +
+  if (out.rows != inserted) {
+    throw Error(context, "reconciliation failed: inserted " + std::to_string(inserted) + " rows, found " +
                              std::to_string(out.rows) + "; nothing was changed");
   }
-  if (!load.unchanged_if.empty() && out.fingerprint == load.unchanged_if) {
-    out.unchanged = true;
-    return out;  // the Transaction rolls back: the partition keeps its (identical) rows
+
+  // Only when count and totals match can the content be the same: then compare the sums of row
+  // hashes over the view's columns (order-independent; duplicates do not cancel out).
+  if (load.keep_if_same && t.int64(0, 5) == out.rows && t.text(0, 6) == out.billed_cost &&
+      t.text(0, 7) == out.effective_cost) {
+    Result cols = connection_.query("SELECT column_name FROM information_schema.columns WHERE table_name = " +
+                                        quote_literal(load.view) + " ORDER BY ordinal_position",
+                                    context);
+    std::vector<std::string> names;
+    for (size_t i = 0; i < cols.row_count(); ++i) names.push_back(quote_ident(cols.text(i, 0)));
+    std::string row_hash = "hash(" + common::join(names, ", ") + ")::HUGEINT";
+    common::StepTimer timer(context + ": comparing with the rows held");
+    auto same = connection_.prepare("SELECT coalesce(sum(" + row_hash + ") FILTER (WHERE x_LoadId = $3), 0) = "
+                                    "coalesce(sum(" + row_hash + ") FILTER (WHERE x_LoadId <> $3), 0) "
+                                    "FROM focus_costs WHERE x_SourceName = $1 AND x_BillingPeriod = $2",
+                                    context);
+    if (same.bind(1, load.source).bind(2, load.billing_period).bind(3, out.load_id).execute().text(0, 0) == "true") {
+      out.unchanged = true;
+      out.rows = t.int64(0, 5);
+      return out;  // the Transaction rolls back: the partition keeps its (identical) rows
+    }
   }
+
+  {
+    common::StepTimer timer(context + ": deleting the old rows");
+    auto del = connection_.prepare(
+        "DELETE FROM focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ? AND x_LoadId <> ?", context);
+    int64_t deleted = del.bind(1, load.source).bind(2, load.billing_period).bind(3, out.load_id).execute().int64(0, 0);
+    common::failpoint("replace_partition.after_delete");
+    // Reconcile before committing: the partition holds exactly the rows this insert wrote.
+    if (deleted != t.int64(0, 5)) {
+      throw Error(context, "reconciliation failed: the partition held " + std::to_string(t.int64(0, 5)) +
+                               " old rows, " + std::to_string(deleted) + " were deleted; nothing was changed");
+    }
+  }
+  // Each load's fingerprint is new: a partition is only reloaded when its delivery changed, and
+  // a reload with the same rows keeps the old load (above), so equal fingerprints mean equal rows.
+  out.fingerprint = load.fingerprint_prefix + "rows=" + std::to_string(out.rows) + ";billed=" + out.billed_cost +
+                    ";load=" + out.load_id;
   record_ok_load(context, load.source, load.billing_period, out.fingerprint, load.started_at, out);
   common::failpoint("replace_partition.before_commit");
   common::StepTimer timer(context + ": commit");

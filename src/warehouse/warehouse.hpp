@@ -34,16 +34,18 @@ struct PartitionLoad {
 
 // A partition loaded straight from a query (a view over the delivered files), evaluated once:
 // no staging table, no second pass before the insert. Every row the view yields must belong to
-// billing_period. The content fingerprint is computed from the inserted rows.
+// billing_period.
 struct StreamedLoad {
   std::string source;
   std::string source_type;
   std::string billing_period;
   std::string view;                // the rows: focus_costs columns by name plus x_ extras
-  std::string fingerprint_prefix;  // prepended to "rows=…;sum=…" of the inserted rows
-  // When the new rows' fingerprint equals this, the transaction is rolled back and the outcome
-  // says unchanged (the partition already holds exactly these rows). Empty: always replace.
-  std::string unchanged_if;
+  std::string fingerprint_prefix;  // prepended to "rows=…;billed=…;load=…" of the new rows
+  // When the new rows equal the rows the partition holds (same count, same BilledCost and
+  // EffectiveCost totals, then the same sum of row hashes over the view's columns), the
+  // transaction is rolled back and the outcome says unchanged: the partition keeps its rows and
+  // its load. False: always replace.
+  bool keep_if_same = false;
   std::string started_at;
 };
 

@@ -370,6 +370,41 @@ TEST_F(AwsDataExportsOnS3, OnlyTheNewestOfThreeGrowingDeliveriesCounts) {
   EXPECT_EQ(landed, 1);
 }
 
+TEST_F(AwsDataExportsOnS3, ANewDeliveryOfTheSameRowsIsUnchangedAndOneChangedTagReloadsTheMonth) {
+  Month feb = make_month("2025-02", "2025-03", 28);
+  deliver(feb, "20250301T020000Z");
+  auto first = sync();
+  ASSERT_EQ(first.status, 0) << first.out << first.err;
+  expect_month(feb);
+  std::string where = " FROM focus_costs WHERE x_BillingPeriod = '2025-02'";
+  std::string load = q("SELECT string_agg(DISTINCT x_LoadId, ',')" + where);
+
+  // AWS delivers the month again with the same rows (a new delivery folder and manifest): the
+  // rows are mapped again, found equal to those held, and the month keeps its load.
+  deliver(feb, "20250302T020000Z");
+  auto same = sync();
+  ASSERT_EQ(same.status, 0) << same.out << same.err;
+  EXPECT_NE(same.out.find("2025-02  unchanged"), std::string::npos) << same.out;
+  EXPECT_EQ(q("SELECT string_agg(DISTINCT x_LoadId, ',')" + where), load);
+  expect_month(feb);
+
+  // The same rows, costs and totals, but one resource tag changed: only the row hashes tell them
+  // apart, and the month is reloaded.
+  Month retagged = feb;
+  retagged.rows[0].tags = R"({"user_team":"platform","user_Name":"web-1"})";
+  deliver(retagged, "20250303T020000Z");
+  auto changed = sync();
+  ASSERT_EQ(changed.status, 0) << changed.out << changed.err;
+  EXPECT_NE(changed.out.find("2025-02  loaded"), std::string::npos) << changed.out;
+  expect_month(retagged);
+  EXPECT_EQ(q("SELECT count(*)" + where + " AND (Tags->>'team') = 'platform'"), "1");
+  std::string reloaded = q("SELECT string_agg(DISTINCT x_LoadId, ',')" + where);
+  EXPECT_NE(reloaded, load);
+  EXPECT_EQ(reloaded.find(','), std::string::npos) << reloaded;  // one load holds the month
+  EXPECT_EQ(q("SELECT string_agg(status, ',' ORDER BY finished_at) FROM loads WHERE billing_period = '2025-02'"),
+            "ok,skipped,ok");
+}
+
 TEST_F(AwsDataExportsOnS3, MapsChargesCommitmentsAndTagsToFocus) {
   deliver(make_month("2025-03", "2025-04", 7), "20250308T020000Z");
   auto r = sync();

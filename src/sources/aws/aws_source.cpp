@@ -12,6 +12,7 @@
 #include "common/step_timer.hpp"
 #include "common/strings.hpp"
 #include "sources/aws/cur_input.hpp"
+#include "sources/aws/cur_tags.hpp"
 #include "sources/aws/deliveries.hpp"
 #include "sources/files.hpp"
 #include "sources/focus/focus_source.hpp"
@@ -35,9 +36,12 @@ std::string scalar(const config::SourceConfig& source, const char* key) {
 }
 
 // The mapping's version: a change to any SQL that shapes rows reloads every period once.
+// kTagFunctionsVersion stands for the C++ tag functions (cur_tags.cpp): count it up when what
+// they return changes.
+constexpr const char* kTagFunctionsVersion = "tags 1";
 std::string mapping_version() {
   static const std::string version = common::sha256_hex(
-      std::string(common::embedded_resource("sources/macros.sql")) +
+      std::string(kTagFunctionsVersion) + std::string(common::embedded_resource("sources/macros.sql")) +
       std::string(common::embedded_resource("sources/aws/macros.sql")) +
       std::string(common::embedded_resource("sources/aws/cur_to_focus.sql")) +
       std::string(common::embedded_resource("sources/aws/service_categories.sql")) +
@@ -264,6 +268,7 @@ class AwsSource : public Source {
       return false;
     }
     con.execute(std::string(common::embedded_resource("sources/aws/macros.sql")), "defining CUR macros");
+    define_cur_tag_functions(con);
     std::vector<std::string> selects;
     for (size_t i = 0; i < files.size(); ++i) {
       selects.push_back(cur_input_select(columns[i], raw_views_[i], files[i].string(), name_));

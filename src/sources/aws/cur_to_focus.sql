@@ -76,11 +76,11 @@
 --                  list at what they bill.
 -- The result is a query (the loader inserts it into focus_costs in one streaming pass). Every CTE
 -- is NOT MATERIALIZED: materialized, each would hold every row of the month in memory
--- (gigabytes for a large payer). The file is read four times: once for all rows, twice more
+-- (gigabytes for a large payer). The file is read three times: once for all rows, twice more
 -- with filters DuckDB pushes into the scan (commitment fee rows for `unused`, Savings Plan
--- rows for `negation_remainder`), which touch a few percent of the rows, and once for the
--- distinct tag maps (`tag_maps`, only the resource_tags column). Macros: ../macros.sql and
--- macros.sql here.
+-- rows for `negation_remainder`), which touch a few percent of the rows. Tags and the Name tag
+-- come from bf_cur_tags_json / bf_cur_name_tag, C++ functions (cur_tags.cpp) that read a row's
+-- map once. Macros: ../macros.sql and macros.sql here.
 WITH rows AS NOT MATERIALIZED (
   SELECT
     *,
@@ -115,19 +115,6 @@ charges AS NOT MATERIALIZED (
       OR (item_type = 'Fee' AND commitment_arn IS NOT NULL) AS is_commitment_fee
   FROM rows
   WHERE item_type IS DISTINCT FROM 'SavingsPlanNegation'
-),
--- Tags and the Name tag depend on the row's tag map alone, and a month holds far fewer distinct
--- maps than rows (a resource's tags repeat on each of its line items): they are built once per
--- distinct map and joined to the rows at the end, for the rows of focus and unused at once. The
--- join is on the map's hash, which is cheap; it is exact because a row's map is one of these
--- maps and a hash shared by two of them is left out (the rows of such maps are computed alone).
-tag_maps AS NOT MATERIALIZED (
-  SELECT hash(resource_tags) AS tags_hash, bf_cur_name_tag(entries) AS name_tag, bf_cur_tags_json(entries) AS Tags
-  FROM (
-    SELECT resource_tags, bf_cur_tag_entries(resource_tags) AS entries
-    FROM (SELECT DISTINCT resource_tags FROM aws_cur_input WHERE resource_tags IS NOT NULL)
-  )
-  QUALIFY count(*) OVER (PARTITION BY tags_hash) = 1
 ),
 focus AS NOT MATERIALIZED (
   SELECT
@@ -209,7 +196,7 @@ focus AS NOT MATERIALIZED (
          ELSE coalesce(product_location, rg.region_name,
                        coalesce(product_region_code, product_region)) END AS RegionName,
     line_item_resource_id AS ResourceId,
-    CAST(NULL AS VARCHAR) AS ResourceName,  -- the Name tag, set by the final join
+    CASE WHEN line_item_resource_id IS NOT NULL THEN bf_cur_name_tag(resource_tags) END AS ResourceName,
     CASE WHEN line_item_resource_id IS NOT NULL THEN product_product_family END AS ResourceType,
     coalesce(sc.category, 'Other') AS ServiceCategory,
     coalesce(product_product_name, line_item_product_code) AS ServiceName,
@@ -221,7 +208,7 @@ focus AS NOT MATERIALIZED (
          ELSE coalesce(pricing_rate_code, pricing_rate_id) END AS SkuPriceId,
     line_item_usage_account_id AS SubAccountId,
     coalesce(line_item_usage_account_name, line_item_usage_account_id) AS SubAccountName,
-    CAST(NULL AS JSON) AS Tags,  -- set by the final join
+    bf_cur_tags_json(resource_tags) AS Tags,
     CASE WHEN bill_billing_entity = 'AWS Marketplace'
          THEN coalesce(line_item_legal_entity, 'AWS Marketplace') ELSE 'AWS' END AS ServiceProviderName,
     'AWS' AS HostProviderName,
@@ -232,9 +219,6 @@ focus AS NOT MATERIALIZED (
     identity_line_item_id AS x_LineItemId,
     bf_billing_period(period_start) AS x_BillingPeriod,
     bf_file,
-    resource_tags AS bf_tags,
-    CASE WHEN resource_tags IS NOT NULL THEN hash(resource_tags) END AS bf_tags_hash,
-    line_item_resource_id IS NOT NULL AS bf_name_from_tags,
     CASE
       WHEN item_type = 'SavingsPlanRecurringFee'
         THEN bf_cur_money(savings_plan_total_commitment_to_date, savings_plan_total_commitment_to_date__text)
@@ -270,7 +254,6 @@ unused AS NOT MATERIALIZED (
       NULL AS PricingUnit,
       CommitmentDiscountId AS ResourceId,
       CommitmentDiscountName AS ResourceName,
-      false AS bf_name_from_tags,
       CommitmentDiscountType AS ResourceType,
       NULL AS x_LineItemId,
       'Unused commitment' AS x_LineItemType
@@ -295,36 +278,21 @@ negation_remainder AS NOT MATERIALIZED (
   WHERE item_type IN ('SavingsPlanCoveredUsage', 'SavingsPlanNegation')
   GROUP BY line_item_usage_account_id
   HAVING sum(cost) <> 0
-),
-mapped AS NOT MATERIALIZED (
-  SELECT * EXCLUDE (bf_unused) FROM focus
-  UNION ALL BY NAME
-  SELECT * EXCLUDE (bf_unused) FROM unused
-  UNION ALL BY NAME
-  SELECT
-    BillingAccountId, SubAccountId,
-    remainder AS BilledCost, remainder AS EffectiveCost, remainder AS ListCost, remainder AS ContractedCost,
-    currency AS BillingCurrency, period_start AS BillingPeriodStart, period_end AS BillingPeriodEnd,
-    period_start AS ChargePeriodStart, period_end AS ChargePeriodEnd,
-    'Adjustment' AS ChargeCategory, 'One-Time' AS ChargeFrequency,
-    'Savings Plan covered usage not cancelled by its negation' AS ChargeDescription,
-    coalesce(issuer, 'Amazon Web Services, Inc.') AS InvoiceIssuerName, invoice AS InvoiceId,
-    'AWS' AS ProviderName, 'Amazon Web Services, Inc.' AS PublisherName, 'AWS' AS ServiceProviderName,
-    'AWS' AS HostProviderName, 'Savings Plans for AWS Compute usage' AS ServiceName, 'Compute' AS ServiceCategory,
-    'Other (Compute)' AS ServiceSubcategory, 'SavingsPlanNegation remainder' AS x_LineItemType,
-    strftime(period_start, '%Y-%m') AS x_BillingPeriod, bf_file
-  FROM negation_remainder
 )
+SELECT * EXCLUDE (bf_unused) FROM focus
+UNION ALL BY NAME
+SELECT * EXCLUDE (bf_unused) FROM unused
+UNION ALL BY NAME
 SELECT
-  m.* EXCLUDE (bf_tags, bf_tags_hash, bf_name_from_tags) REPLACE (
-    CASE
-      WHEN NOT m.bf_name_from_tags OR m.bf_name_from_tags IS NULL THEN m.ResourceName
-      WHEN t.tags_hash IS NOT NULL THEN t.name_tag
-      WHEN m.bf_tags IS NOT NULL THEN bf_cur_name_tag(bf_cur_tag_entries(m.bf_tags))
-    END AS ResourceName,
-    CASE
-      WHEN t.tags_hash IS NOT NULL THEN t.Tags
-      WHEN m.bf_tags IS NOT NULL THEN bf_cur_tags_json(bf_cur_tag_entries(m.bf_tags))
-    END AS Tags)
-FROM mapped m
-LEFT JOIN tag_maps t ON t.tags_hash = m.bf_tags_hash
+  BillingAccountId, SubAccountId,
+  remainder AS BilledCost, remainder AS EffectiveCost, remainder AS ListCost, remainder AS ContractedCost,
+  currency AS BillingCurrency, period_start AS BillingPeriodStart, period_end AS BillingPeriodEnd,
+  period_start AS ChargePeriodStart, period_end AS ChargePeriodEnd,
+  'Adjustment' AS ChargeCategory, 'One-Time' AS ChargeFrequency,
+  'Savings Plan covered usage not cancelled by its negation' AS ChargeDescription,
+  coalesce(issuer, 'Amazon Web Services, Inc.') AS InvoiceIssuerName, invoice AS InvoiceId,
+  'AWS' AS ProviderName, 'Amazon Web Services, Inc.' AS PublisherName, 'AWS' AS ServiceProviderName,
+  'AWS' AS HostProviderName, 'Savings Plans for AWS Compute usage' AS ServiceName, 'Compute' AS ServiceCategory,
+  'Other (Compute)' AS ServiceSubcategory, 'SavingsPlanNegation remainder' AS x_LineItemType,
+  strftime(period_start, '%Y-%m') AS x_BillingPeriod, bf_file
+FROM negation_remainder
