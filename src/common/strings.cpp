@@ -38,6 +38,40 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
+namespace {
+
+// The length of the space separator starting at s[i], or 0 when there is none.
+size_t space_separator_at(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[k])); };
+  uint32_t c = byte(i);
+  if (c == 0x20) return 1;
+  if (c == 0xC2 && i + 1 < s.size() && byte(i + 1) == 0xA0) return 2;
+  if (c >= 0xE1 && c <= 0xE3 && i + 2 < s.size()) {
+    uint32_t cp = ((c & 0x0F) << 12) | ((byte(i + 1) & 0x3F) << 6) | (byte(i + 2) & 0x3F);
+    if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F || cp == 0x3000) return 3;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string_view trim_unicode_spaces(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e) {
+    size_t n = space_separator_at(s, b);
+    if (n == 0) break;
+    b += n;
+  }
+  while (e > b) {
+    size_t k = e - 1;  // the start of the last character
+    while (k > b && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
+    size_t n = space_separator_at(s, k);
+    if (n == 0 || k + n != e) break;
+    e = k;
+  }
+  return s.substr(b, e - b);
+}
+
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> parts;
   size_t start = 0;

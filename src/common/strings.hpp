@@ -10,6 +10,10 @@ namespace billingfoot::common {
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 std::string trim(std::string_view s);
+// `s` without leading and trailing Unicode space separators (category Zs: U+0020, U+00A0,
+// U+1680, U+2000–U+200A, U+202F, U+205F, U+3000), the characters DuckDB's trim() removes; tabs
+// and line breaks stay. `s` is UTF-8.
+std::string_view trim_unicode_spaces(std::string_view s);
 // "2026-11-29T07:00:00Z": a time in UTC to the second (logs, alert payloads).
 std::string iso_utc(std::chrono::system_clock::time_point t);
 std::vector<std::string> split(std::string_view s, char sep);

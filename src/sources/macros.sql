@@ -1,7 +1,8 @@
 -- Conversions every source's normalize step shares. Values arrive as text as delivered;
 -- these turn them into FOCUS types. Empty strings and whitespace-only values are NULL
 -- (FOCUS: "no value" is NULL, never an empty string).
-CREATE OR REPLACE TEMP MACRO bf_text(v) AS nullif(trim(CAST(v AS VARCHAR)), '');
+-- bf_clean_text (warehouse/duckdb.cpp) is nullif(trim(text), ''), written in C++ for speed.
+CREATE OR REPLACE TEMP MACRO bf_text(v) AS bf_clean_text(CAST(v AS VARCHAR));
 
 -- Decimal text into DECIMAL(38,10): exact for plain decimals; exponent notation (1.5E-7) goes
 -- through DOUBLE. Text that is no number at all fails the load with DuckDB's conversion error.

@@ -227,10 +227,13 @@ ClickHouseResult ClickHouse::query_with_settings(const std::string& sql,
   return out;
 }
 
-void ClickHouse::insert_json_lines(const std::string& table, const std::string& rows,
-                                   const std::string& context, const std::string& query_settings) {
-  post("INSERT INTO " + ch_ident(table) + " FORMAT JSONEachRow", rows, context,
-       "&input_format_skip_unknown_fields=0" + query_settings);
+void ClickHouse::insert_csv(const std::string& table, const std::vector<std::string>& columns,
+                            const std::string& rows, const std::string& context,
+                            const std::string& query_settings) {
+  std::vector<std::string> names;
+  for (const auto& c : columns) names.push_back(ch_ident(c));
+  post("INSERT INTO " + ch_ident(table) + " (" + common::join(names, ", ") + ") FORMAT CSV", rows, context,
+       query_settings);
 }
 
 namespace {
@@ -494,13 +497,12 @@ class Staging {
                 "publishing " + what_ + ": creating the Distributed staging");
   }
 
-  void insert(const std::string& json_lines) {
+  void insert(const std::vector<std::string>& columns, const std::string& csv) {
     if (sharded_) {
-      ch_.insert_json_lines(distributed_name(), json_lines,
-                            "publishing " + what_ + ": inserting rows",
-                            "&insert_distributed_sync=1");
+      ch_.insert_csv(distributed_name(), columns, csv, "publishing " + what_ + ": inserting rows",
+                     "&insert_distributed_sync=1");
     } else {
-      ch_.insert_json_lines(name_, json_lines, "publishing " + what_ + ": inserting rows");
+      ch_.insert_csv(name_, columns, csv, "publishing " + what_ + ": inserting rows");
     }
   }
 
@@ -632,10 +634,36 @@ void drop_abandoned_staging(ClickHouse& ch, const std::string& table) {
   }
 }
 
-int64_t send_as_json_lines(Connection& local, const std::string& select,
-                           const std::filesystem::path& file, size_t chunk_bytes,
-                           const std::function<void(const std::string&)>& send,
-                           const std::string& context) {
+namespace {
+
+// A column of `select` as ClickHouse's CSV reader takes it: text quoted (so that empty text,
+// spaces, backslashes and the text \N stay what they are), lists of text as ClickHouse array
+// literals (['a','b\'c']), booleans as 0/1, NULL as a bare \N, numbers and times bare.
+struct CsvColumn {
+  std::string expression;
+  bool quoted = false;
+};
+
+CsvColumn csv_column(const std::string& name, const std::string& type) {
+  std::string c = common::quote_ident(name);
+  if (type == "VARCHAR" || type == "JSON") return {"CAST(" + c + " AS VARCHAR)", true};
+  if (type == "VARCHAR[]" || type == "JSON[]") {
+    // Each element in single quotes, its backslashes and single quotes escaped; no list is [].
+    return {"'[' || coalesce(array_to_string(list_transform(" + c +
+                R"(, v -> '''' || replace(replace(coalesce(CAST(v AS VARCHAR), ''), '\', '\\'), '''', '\''') || ''''), ','), '') || ']')",
+            true};
+  }
+  if (type == "BOOLEAN") return {"CAST(" + c + " AS INTEGER)", false};
+  if (type == "TIMESTAMP WITH TIME ZONE") return {"CAST(" + c + " AS TIMESTAMP)", false};
+  return {c, false};
+}
+
+}  // namespace
+
+int64_t send_as_csv(Connection& local, const std::string& select, const std::filesystem::path& file,
+                    size_t chunk_bytes,
+                    const std::function<void(const std::vector<std::string>&, const std::string&)>& send,
+                    const std::string& context) {
   struct Remove {
     std::filesystem::path f;
     ~Remove() {
@@ -643,21 +671,50 @@ int64_t send_as_json_lines(Connection& local, const std::string& select,
       std::filesystem::remove(f, ec);
     }
   } remove_file{file};
-  local.execute("COPY (" + select + ") TO " + quote_literal(file.string()) + " (FORMAT json)",
+  Result shape = local.query("DESCRIBE " + select, context + ": reading the columns");
+  std::vector<std::string> columns, items, quoted;
+  for (size_t i = 0; i < shape.row_count(); ++i) {
+    std::string name = shape.text(i, 0);
+    CsvColumn c = csv_column(name, shape.text(i, 1));
+    columns.push_back(name);
+    items.push_back(c.expression + " AS " + common::quote_ident(name));
+    if (c.quoted) quoted.push_back(common::quote_ident(name));
+  }
+  local.execute("COPY (SELECT " + common::join(items, ", ") + " FROM (" + select + ")) TO " +
+                    quote_literal(file.string()) +
+                    R"( (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '"', ESCAPE '"', NULLSTR '\N', )"
+                    "TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S', DATEFORMAT '%Y-%m-%d'" +
+                    (quoted.empty() ? "" : ", FORCE_QUOTE (" + common::join(quoted, ", ") + ")") + ")",
                 context + ": writing rows");
+  // Chunks end after whole rows: a line break inside quotes belongs to the text.
   std::ifstream in(file, std::ios::binary);
-  std::string chunk, line;
+  std::string buffer;
+  std::vector<char> block(1 << 20);
+  size_t scanned = 0, rows_end = 0;
+  bool in_quotes = false;
   int64_t rows = 0;
-  while (std::getline(in, line)) {
-    chunk += line;
-    chunk += '\n';
-    ++rows;
-    if (chunk.size() >= chunk_bytes) {
-      send(chunk);
-      chunk.clear();
+  while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0) {
+    buffer.append(block.data(), static_cast<size_t>(in.gcount()));
+    for (; scanned < buffer.size(); ++scanned) {
+      char c = buffer[scanned];
+      if (c == '"') {
+        in_quotes = !in_quotes;
+      } else if (c == '\n' && !in_quotes) {
+        ++rows;
+        rows_end = scanned + 1;
+      }
+    }
+    if (rows_end >= chunk_bytes) {
+      send(columns, buffer.substr(0, rows_end));
+      buffer.erase(0, rows_end);
+      scanned -= rows_end;
+      rows_end = 0;
     }
   }
-  if (!chunk.empty()) send(chunk);
+  if (rows_end != buffer.size()) {
+    throw Error(context, "the rows written to " + file.string() + " end inside a row");
+  }
+  if (!buffer.empty()) send(columns, buffer);
   return rows;
 }
 
@@ -709,16 +766,17 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
     // Private to this writer; dropped when done or failed.
     Staging staging(ch, shards, what);
     staging.create();
-    // The month's rows as JSON lines in a scratch file (never all in memory), sent in chunks.
-    int64_t sent = send_as_json_lines(
+    // The month's rows as CSV in a scratch file (never all in memory), sent in chunks.
+    int64_t sent = send_as_csv(
         local,
         "SELECT * EXCLUDE (Tags), CAST(Tags AS VARCHAR) AS Tags, "
         "coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys, "
         "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues FROM "
         "focus_costs WHERE x_SourceName = " +
             quote_literal(p.source) + " AND x_BillingPeriod = " + quote_literal(p.billing_period),
-        scratch_dir / (staging.name() + ".jsonl"), chunk_bytes,
-        [&](const std::string& chunk) { staging.insert(chunk); }, "publishing " + what);
+        scratch_dir / (staging.name() + ".csv"), chunk_bytes,
+        [&](const std::vector<std::string>& columns, const std::string& chunk) { staging.insert(columns, chunk); },
+        "publishing " + what);
     if (sent != p.rows) {
       throw ClickHouseError("publishing " + what + ": the local partition has " +
                             std::to_string(sent) + " rows, its load says " +

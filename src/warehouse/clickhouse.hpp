@@ -13,8 +13,8 @@
 // publish_to_clickhouse).
 //
 // Works with ClickHouse 18.16 (Debian 12's package: no Parquet, no window functions, JSON via
-// visitParamExtract*) and later releases: only MergeTree, REPLACE PARTITION, JSONEachRow input
-// and TabSeparatedWithNamesAndTypes output are used.
+// visitParamExtract*) and later releases: only MergeTree, REPLACE PARTITION, CSV input and
+// TabSeparatedWithNamesAndTypes output are used.
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -60,10 +60,10 @@ class ClickHouse {
   // The same with ClickHouse settings for this statement only ("readonly=1&max_…=…").
   ClickHouseResult query_with_settings(const std::string& sql, const std::string& settings,
                                        const std::string& context);
-  // INSERT INTO table FORMAT JSONEachRow with `rows` as the body (one JSON object per line).
+  // INSERT INTO table (columns) FORMAT CSV with `rows` as the body (as send_as_csv writes them).
   // `query_settings` ("&name=value…") are added to the request.
-  void insert_json_lines(const std::string& table, const std::string& rows,
-                         const std::string& context, const std::string& query_settings = "");
+  void insert_csv(const std::string& table, const std::vector<std::string>& columns, const std::string& rows,
+                  const std::string& context, const std::string& query_settings = "");
   void create_database();  // CREATE DATABASE IF NOT EXISTS
   const ClickHouseSettings& settings() const { return settings_; }
   // "host:port/database" for messages (never the password).
@@ -80,13 +80,14 @@ class ClickHouse {
 // hours: left by a writer that died before its swap (a younger one may be at work).
 void drop_abandoned_staging(ClickHouse& ch, const std::string& table);
 
-// Writes the rows of `select` (DuckDB SQL on `local`) as JSON lines to `file` (removed
-// afterwards) and hands them to `send` in chunks of about `chunk_bytes` (never all in memory);
-// returns the number of rows. `context` starts error messages.
-int64_t send_as_json_lines(Connection& local, const std::string& select,
-                           const std::filesystem::path& file, size_t chunk_bytes,
-                           const std::function<void(const std::string&)>& send,
-                           const std::string& context);
+// Writes the rows of `select` (DuckDB SQL on `local`) as CSV the way ClickHouse reads it to
+// `file` (removed afterwards) and hands them to `send` with the column names, in chunks of whole
+// rows of about `chunk_bytes` (never all in memory); returns the number of rows. `context`
+// starts error messages.
+int64_t send_as_csv(Connection& local, const std::string& select, const std::filesystem::path& file,
+                    size_t chunk_bytes,
+                    const std::function<void(const std::vector<std::string>&, const std::string&)>& send,
+                    const std::string& context);
 
 // One published partition.
 struct PublishedPartition {
@@ -110,7 +111,7 @@ void ensure_clickhouse_schema(ClickHouse& ch, Connection& local);
 
 // Publishes every (source, billing period) whose newest successful local load is not the one
 // ClickHouse holds; partitions of sources in `only_sources` (all when empty). Rows are written
-// to a JSON-lines file in `scratch_dir`, then sent in chunks of about `chunk_bytes`. A month's
+// to a CSV file in `scratch_dir`, then sent in chunks of about `chunk_bytes`. A month's
 // `loads` row is written only once every shard (or the single server) holds exactly the rows
 // and BilledCost this writer staged there after the swap. Throws ClickHouseError, also naming
 // the source, period and shard when another writer's rows are found there after the swap (no

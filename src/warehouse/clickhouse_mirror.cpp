@@ -196,11 +196,11 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
         std::string where = partitioned ? " WHERE x_SourceName = " + quote_literal(source) +
                                               " AND x_BillingPeriod = " + quote_literal(period)
                                         : "";
-        send_as_json_lines(
+        send_as_csv(
             local, "SELECT " + common::join(select, ", ") + " FROM " + quote_ident(table) + where,
-            scratch_dir / (staging + ".jsonl"), chunk_bytes,
-            [&](const std::string& chunk) {
-              ch.insert_json_lines(staging, chunk, "publishing " + what + ": inserting rows");
+            scratch_dir / (staging + ".csv"), chunk_bytes,
+            [&](const std::vector<std::string>& columns, const std::string& chunk) {
+              ch.insert_csv(staging, columns, chunk, "publishing " + what + ": inserting rows");
             },
             "publishing " + what);
         ClickHouseResult check = ch.query("SELECT count() FROM " + ch_ident(staging),

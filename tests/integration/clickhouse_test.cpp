@@ -173,6 +173,48 @@ std::string month_file(const std::string& cost, int rows) {
   return text;
 }
 
+// Text that CSV and ClickHouse's array literals must escape arrives byte for byte: quotes,
+// commas, line breaks, backslashes, the text \N, tabs, non-ASCII, empty tags.
+TEST_F(ClickHouseWarehouse, TextThatNeedsEscapingArrivesByteForByte) {
+  TempDir dir;
+  std::string csv =
+      "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,"
+      "ChargeCategory,BilledCost,EffectiveCost,ServiceName,ChargeDescription,Tags\n";
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"say \"\"hi\"\", then\nleave", R"({""team"":""a'b"",""k\\ey"":""v\""q""})"},
+      {"\\N", R"({""path"":""C:\\dir\\"",""empty"":""""})"},
+      {"C:\\path\\to\tx", R"({""żółw"":""🐢 ünïcode"",""sp ace"":"" x ""})"},
+      {"plain", ""},
+  };
+  for (size_t i = 0; i < rows.size(); ++i) {
+    csv += std::to_string(i + 1) +
+           ",USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,2024-09-05T00:00:00Z,2024-09-06T00:00:00Z,"
+           "Usage,1.25,1.25,VM,\"" + rows[i].first + "\",\"" + rows[i].second + "\"\n";
+  }
+  write_file(dir / "exports/sep.csv", csv);
+  write_file(dir / "billingfoot.yaml", config(ch_->url(), "billing", "files", dir / "exports"));
+  auto r = run_cli({"sync"}, ch_env(), dir.path());
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  // Each row's text as hex, joined in account order, from both warehouses.
+  std::string from_ch = ch_->query(
+      "SELECT arrayStringConcat(groupArray(concat(hex(ifNull(ChargeDescription, 'NULL')), ':', "
+      "hex(ifNull(Tags, 'NULL')), ':', hex(arrayStringConcat(x_TagKeys, '|')), ':', "
+      "hex(arrayStringConcat(x_TagValues, '|')))), ',') FROM (SELECT * FROM billing.focus_costs "
+      "ORDER BY BillingAccountId) FORMAT TSV");
+  write_file(dir / "duck/billingfoot.yaml", "data_dir: " + (dir / ".billingfoot").string() + "\n");
+  std::string from_duckdb = query_scalar(
+      dir / "duck",
+      "SELECT string_agg(hex(coalesce(ChargeDescription, 'NULL')) || ':' || hex(coalesce(CAST(Tags AS VARCHAR), "
+      "'NULL')) || ':' || hex(coalesce(array_to_string(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), '|'), '')) "
+      "|| ':' || hex(coalesce(array_to_string(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), '|'), '')), ',' "
+      "ORDER BY BillingAccountId) FROM focus_costs");
+  EXPECT_EQ(from_ch, from_duckdb + "\n");
+  // The text really is tricky: the quote, the line break and the \N text survived the local load.
+  EXPECT_EQ(query_scalar(dir / "duck", "SELECT count(*) FROM focus_costs WHERE ChargeDescription = '\\N' OR "
+                                        "ChargeDescription LIKE '%\"hi\"%' || chr(10) || 'leave'"),
+            "2");
+}
+
 TEST_F(ClickHouseWarehouse, KilledBetweenStagingAndSwapLeavesTheOldMonthAndTheRerunCompletesIt) {
   TempDir dir;
   write_file(dir / "exports/sep.csv", month_file("1.00", 100));

@@ -1,39 +1,17 @@
 #include "sources/aws/cur_tags.hpp"
 
-#include <cstdint>
 #include <string_view>
+
+#include "common/strings.hpp"
 
 namespace billingfoot::sources::aws {
 
 namespace {
 
-// Whether `s` is only Unicode space separators (category Zs), the characters DuckDB's trim()
-// removes: such a tag value counts as empty.
-bool only_spaces(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[k])); };
-    uint32_t c = byte(i);
-    uint32_t cp = 0;
-    size_t len = 0;
-    if (c < 0x80) {
-      cp = c, len = 1;
-    } else if ((c & 0xE0) == 0xC0 && i + 1 < s.size()) {
-      cp = ((c & 0x1F) << 6) | (byte(i + 1) & 0x3F), len = 2;
-    } else if ((c & 0xF0) == 0xE0 && i + 2 < s.size()) {
-      cp = ((c & 0x0F) << 12) | ((byte(i + 1) & 0x3F) << 6) | (byte(i + 2) & 0x3F), len = 3;
-    } else {
-      return false;  // four-byte characters hold no space separator
-    }
-    bool space = cp == 0x20 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F ||
-                 cp == 0x205F || cp == 0x3000;
-    if (!space) return false;
-    i += len;
-  }
-  return true;
+// A value that is only spaces counts as empty, as bf_text makes it.
+bool kept(const std::optional<std::string_view>& value) {
+  return value && !common::trim_unicode_spaces(*value).empty();
 }
-
-bool kept(const std::optional<std::string_view>& value) { return value && !only_spaces(*value); }
 
 // `user:team` and `user_team` → `team`; other keys as delivered (`aws_` ones are rewritten by
 // append_key).
