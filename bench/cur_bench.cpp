@@ -5,15 +5,19 @@
 //   2. `billingfoot sync` of the export through the real binary (discovery, CUR → FOCUS mapping,
 //      atomic month replace);
 // each in its own child process, so the peak memory (max RSS from wait4) is that process's.
-// Prints rows/s, peak memory and the ratio sync / bare; asserts nothing.
+// The two alternate for a number of rounds (each from scratch): on a shared 2-core machine the
+// CPU's speed drifts by a third within minutes, so one pair says little; the median of the
+// rounds' ratios does. Prints every round, rows/s, peak memory and the ratios; asserts nothing.
 //
-//   build/bench/bench_cur [ROWS] [--keep] [--debug]
-//     --keep   leave the generated folder (its path is printed) for manual runs
-//     --debug  run the sync with --log-level debug and print its step timings
+//   build/bench/bench_cur [ROWS] [--rounds N] [--keep] [--debug]
+//     --rounds N  bare + sync pairs (default 3)
+//     --keep      leave the generated folder (its path is printed) for manual runs
+//     --debug     run the syncs with --log-level debug and print their step timings
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -238,10 +242,13 @@ int main(int argc, char** argv) {
   if (argc == 4 && std::strcmp(argv[1], "--bare-ctas") == 0) return bare_duckdb(argv[2], argv[3]);
 
   long rows = 10'000'000;
+  int rounds = 3;
   bool keep = false, debug = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--keep") == 0) {
       keep = true;
+    } else if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+      rounds = std::max(1, std::atoi(argv[++i]));
     } else if (std::strcmp(argv[i], "--debug") == 0) {
       debug = true;
     } else {
@@ -269,26 +276,37 @@ int main(int argc, char** argv) {
       mb, gen);
 
   std::string self = fs::read_symlink("/proc/self/exe").string();
-  Run bare = run_child({self, "--bare-ctas", parquet.string(), (dir / "bare.duckdb").string()}, dir,
-                       dir / "bare.out", dir / "bare.err");
-  std::string bare_rows = read_text(dir / "bare.out");
-  std::printf("bare DuckDB CTAS     %.2f s  %.0f rows/s  peak %.0f MB  (%ld rows)\n", bare.seconds,
-              rows / bare.seconds, bare.peak_mb, std::atol(bare_rows.c_str()));
-
-  std::vector<std::string> sync_args = {BILLINGFOOT_BINARY};
-  if (debug) sync_args.insert(sync_args.end(), {"--log-level", "debug"});
-  sync_args.push_back("sync");
-  Run sync = run_child(sync_args, dir, dir / "sync.out", dir / "sync.err");
-  std::string out = read_text(dir / "sync.out");
-  std::printf("billingfoot sync     %.2f s  %.0f rows/s  peak %.0f MB\n", sync.seconds,
-              rows / sync.seconds, sync.peak_mb);
-  std::printf("  %s", out.c_str());
-  if (debug) std::printf("%s", read_text(dir / "sync.err").c_str());
+  std::vector<double> ratios;
+  double bare_peak = 0, sync_peak = 0;
+  for (int round = 1; round <= rounds; ++round) {
+    fs::remove(dir / "bare.duckdb");
+    fs::remove(dir / "bare.duckdb.wal");
+    fs::remove_all(dir / ".billingfoot");
+    Run bare = run_child({self, "--bare-ctas", parquet.string(), (dir / "bare.duckdb").string()}, dir,
+                         dir / "bare.out", dir / "bare.err");
+    std::string bare_rows = read_text(dir / "bare.out");
+    std::vector<std::string> sync_args = {BILLINGFOOT_BINARY};
+    if (debug) sync_args.insert(sync_args.end(), {"--log-level", "debug"});
+    sync_args.push_back("sync");
+    Run sync = run_child(sync_args, dir, dir / "sync.out", dir / "sync.err");
+    std::printf("round %d: bare DuckDB CTAS %.2f s (%.0f rows/s, peak %.0f MB, %ld rows), billingfoot sync %.2f s "
+                "(%.0f rows/s, peak %.0f MB): ratio %.2f\n",
+                round, bare.seconds, rows / bare.seconds, bare.peak_mb, std::atol(bare_rows.c_str()), sync.seconds,
+                rows / sync.seconds, sync.peak_mb, sync.seconds / bare.seconds);
+    if (round == 1) std::printf("  %s", read_text(dir / "sync.out").c_str());
+    if (debug) std::printf("%s", read_text(dir / "sync.err").c_str());
+    std::fflush(stdout);
+    ratios.push_back(sync.seconds / bare.seconds);
+    bare_peak = std::max(bare_peak, bare.peak_mb);
+    sync_peak = std::max(sync_peak, sync.peak_mb);
+  }
   Run again = run_child({BILLINGFOOT_BINARY, "sync"}, dir, dir / "again.out", dir / "again.err");
   std::printf("unchanged re-sync    %.3f s\n", again.seconds);
-
-  std::printf("ratio sync / bare    %.2f  (target <= 1.5)\n", sync.seconds / bare.seconds);
-  std::printf("sync peak memory     %.0f MB  (target <= 2048 MB)\n", sync.peak_mb);
+  std::vector<double> sorted = ratios;
+  std::sort(sorted.begin(), sorted.end());
+  std::printf("ratio sync / bare    median %.2f (min %.2f, max %.2f over %d rounds)  (target <= 1.5)\n",
+              sorted[sorted.size() / 2], sorted.front(), sorted.back(), rounds);
+  std::printf("peak memory          sync %.0f MB, bare %.0f MB  (target <= 2048 MB)\n", sync_peak, bare_peak);
   if (keep) {
     std::printf("kept %s\n", dir.c_str());
   } else {
