@@ -274,6 +274,7 @@ int main(int argc, char** argv) {
   std::printf(
       "rows                 %ld (one CUR 2.0 month, %.0f MB Parquet, generated in %.1f s)\n", rows,
       mb, gen);
+  std::fflush(stdout);
 
   std::string self = fs::read_symlink("/proc/self/exe").string();
   std::vector<double> ratios;
