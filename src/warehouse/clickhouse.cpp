@@ -589,28 +589,6 @@ class Staging {
 
 }  // namespace
 
-// With a cluster, a month is published as: its rows inserted through the Distributed staging
-// (each on its billing account's shard), the staged count checked against the local load, then
-// on every shard in turn REPLACE PARTITION from that shard's staging, then a check that every
-// shard's partition holds exactly what this writer staged there (count and BilledCost sum), then
-// the `loads` row. The month therefore becomes visible shard by shard, not atomically across
-// shards: a reader during the swaps may see the new month on shard 1 and the old one on shard 2
-// (never a row twice, as each shard swaps its own part). A crash before the first swap leaves
-// the old month on every shard; a crash between swaps leaves a mix until the rerun, which
-// republishes the whole month because `loads` is written only after every swap.
-//
-// Two writers publishing different deliveries of the same month at the same instant swap shard
-// by shard independently, so each shard may end with the part of whichever writer swapped there
-// last (each account's rows from one delivery, no cents doubled). A writer that finds another
-// writer's rows on a shard after its own swaps fails naming the source, period and shard without
-// writing `loads`, so its next sync publishes the month again whole (its load is not the one
-// `loads` holds). Whenever the month is left mixed, the writer whose part ended on the later
-// shard fails this check. Not covered: the other writer may have passed its check and recorded
-// its load before that later swap; if the failed writer's next sync then carries that same
-// delivery, it finds its load recorded and leaves the mix until the month changes again.
-// Without a cluster the swap is atomic; the same check (count and BilledCost sum of the
-// partition after the swap) keeps a writer whose month was replaced by another's at once from
-// recording its load for rows ClickHouse does not hold.
 void drop_abandoned_staging(ClickHouse& ch, const std::string& table) {
   ClickHouseResult tables = ch.query(
       "SELECT name FROM system.tables WHERE database = " + ch_literal(ch.settings().database) +
@@ -718,6 +696,28 @@ int64_t send_as_csv(Connection& local, const std::string& select, const std::fil
   return rows;
 }
 
+// With a cluster, a month is published as: its rows inserted through the Distributed staging
+// (each on its billing account's shard), the staged count checked against the local load, then
+// on every shard in turn REPLACE PARTITION from that shard's staging, then a check that every
+// shard's partition holds exactly what this writer staged there (count and BilledCost sum), then
+// the `loads` row. The month therefore becomes visible shard by shard, not atomically across
+// shards: a reader during the swaps may see the new month on shard 1 and the old one on shard 2
+// (never a row twice, as each shard swaps its own part). A crash before the first swap leaves
+// the old month on every shard; a crash between swaps leaves a mix until the rerun, which
+// republishes the whole month because `loads` is written only after every swap.
+//
+// Two writers publishing different deliveries of the same month at the same instant swap shard
+// by shard independently, so each shard may end with the part of whichever writer swapped there
+// last (each account's rows from one delivery, no cents doubled). A writer that finds another
+// writer's rows on a shard after its own swaps fails naming the source, period and shard without
+// writing `loads`, so its next sync publishes the month again whole (its load is not the one
+// `loads` holds). Whenever the month is left mixed, the writer whose part ended on the later
+// shard fails this check. Not covered: the other writer may have passed its check and recorded
+// its load before that later swap; if the failed writer's next sync then carries that same
+// delivery, it finds its load recorded and leaves the mix until the month changes again.
+// Without a cluster the swap is atomic; the same check (count and BilledCost sum of the
+// partition after the swap) keeps a writer whose month was replaced by another's at once from
+// recording its load for rows ClickHouse does not hold.
 std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection& local,
                                                       const std::filesystem::path& scratch_dir,
                                                       const std::vector<std::string>& only_sources,
@@ -769,10 +769,8 @@ std::vector<PublishedPartition> publish_to_clickhouse(ClickHouse& ch, Connection
     // The month's rows as CSV in a scratch file (never all in memory), sent in chunks.
     int64_t sent = send_as_csv(
         local,
-        "SELECT * EXCLUDE (Tags), CAST(Tags AS VARCHAR) AS Tags, "
-        "coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys, "
-        "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues FROM "
-        "focus_costs WHERE x_SourceName = " +
+        std::string("SELECT * EXCLUDE (Tags), CAST(Tags AS VARCHAR) AS Tags, ") + kTagArraysSelect +
+            " FROM focus_costs WHERE x_SourceName = " +
             quote_literal(p.source) + " AND x_BillingPeriod = " + quote_literal(p.billing_period),
         scratch_dir / (staging.name() + ".csv"), chunk_bytes,
         [&](const std::vector<std::string>& columns, const std::string& chunk) { staging.insert(columns, chunk); },

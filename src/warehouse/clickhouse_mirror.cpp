@@ -187,12 +187,7 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
         std::vector<std::string> select;
         for (const auto& c : cols)
           select.push_back(export_expression(c, partitioned) + " AS " + quote_ident(c.name));
-        if (has(cols, "Tags")) {
-          select.push_back(
-              "coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys");
-          select.push_back(
-              "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues");
-        }
+        if (has(cols, "Tags")) select.push_back(kTagArraysSelect);
         std::string where = partitioned ? " WHERE x_SourceName = " + quote_literal(source) +
                                               " AND x_BillingPeriod = " + quote_literal(period)
                                         : "";

@@ -15,5 +15,10 @@ std::string ch_type(const std::string& duck_type, bool nullable);
 bool is_key_column(const std::string& name);
 // 16 random hex digits, for private staging table names.
 std::string random_suffix();
+// DuckDB select items giving a table's Tags as the x_TagKeys / x_TagValues arrays ClickHouse
+// groups by tag with (empty arrays without tags).
+inline constexpr const char* kTagArraysSelect =
+    "coalesce(map_keys(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagKeys, "
+    "coalesce(map_values(CAST(Tags AS MAP(VARCHAR, VARCHAR))), []) AS x_TagValues";
 
 }  // namespace billingfoot::warehouse

@@ -168,30 +168,43 @@ void clean_text(duckdb_function_info, duckdb_data_chunk input, duckdb_vector out
   }
 }
 
+// Defines the SQL function name(param) → result computed by `fn` on the database of `con`
+// (DuckDB calls it for NULL arguments too; `fn` answers NULL itself), handing it `extra` (freed
+// with `destroy` when the function goes). A name the database has already is left as it is.
+void define_function(duckdb_connection con, const std::string& name, duckdb_logical_type param,
+                     duckdb_logical_type result, duckdb_scalar_function_t fn, void* extra = nullptr,
+                     duckdb_delete_callback_t destroy = nullptr) {
+  duckdb_scalar_function f = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(f, name.c_str());
+  duckdb_scalar_function_add_parameter(f, param);
+  duckdb_scalar_function_set_return_type(f, result);
+  duckdb_scalar_function_set_special_handling(f);
+  if (extra) duckdb_scalar_function_set_extra_info(f, extra, destroy);
+  duckdb_scalar_function_set_function(f, fn);
+  duckdb_state state = duckdb_register_scalar_function(con, f);
+  duckdb_destroy_scalar_function(&f);
+  if (state == DuckDBSuccess) return;
+  // Refused when the database has the name already; anything else is an error.
+  duckdb_result r;
+  std::string probe = "SELECT count(*) FROM duckdb_functions() WHERE function_name = " + common::quote_literal(name);
+  bool defined = duckdb_query(con, probe.c_str(), &r) == DuckDBSuccess && duckdb_value_int64(&r, 0, 0) > 0;
+  duckdb_destroy_result(&r);
+  if (!defined) throw Error("defining SQL function " + name, "DuckDB refused the function");
+}
+
 // Defines bf_clean_text on a database just opened.
 void define_clean_text(duckdb_database db, const std::string& path) {
   duckdb_connection con = nullptr;
   if (duckdb_connect(db, &con) == DuckDBError) throw Error("connecting to " + path, "duckdb_connect failed");
-  duckdb_scalar_function f = duckdb_create_scalar_function();
-  duckdb_scalar_function_set_name(f, "bf_clean_text");
-  duckdb_logical_type type = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
-  duckdb_scalar_function_add_parameter(f, type);
-  duckdb_scalar_function_set_return_type(f, type);
-  duckdb_scalar_function_set_special_handling(f);  // it answers NULL for NULL itself
-  duckdb_scalar_function_set_function(f, clean_text);
-  duckdb_state state = duckdb_register_scalar_function(con, f);
-  duckdb_destroy_logical_type(&type);
-  duckdb_destroy_scalar_function(&f);
-  if (state == DuckDBError) {
-    // Refused when the database has it already; anything else is an error.
-    duckdb_result r;
-    bool defined = duckdb_query(con, "SELECT bf_clean_text('x')", &r) == DuckDBSuccess;
-    duckdb_destroy_result(&r);
-    if (!defined) {
-      duckdb_disconnect(&con);
-      throw Error("opening warehouse " + path, "DuckDB refused the function bf_clean_text");
-    }
+  duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  try {
+    define_function(con, "bf_clean_text", text, text, clean_text);
+  } catch (...) {
+    duckdb_destroy_logical_type(&text);
+    duckdb_disconnect(&con);
+    throw;
   }
+  duckdb_destroy_logical_type(&text);
   duckdb_disconnect(&con);
 }
 
@@ -336,28 +349,23 @@ void call_map_function(duckdb_function_info info, duckdb_data_chunk input, duckd
 }  // namespace
 
 void Connection::define_map_function(const std::string& name, bool json_result, MapFunction fn) {
-  std::string context = "defining SQL function " + name;
-  auto exists = prepare("SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", context);
-  if (exists.bind(1, name).execute().int64(0, 0) > 0) return;
-  duckdb_scalar_function f = duckdb_create_scalar_function();
-  duckdb_scalar_function_set_name(f, name.c_str());
   duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
   duckdb_logical_type map = duckdb_create_map_type(text, text);
   duckdb_logical_type result = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
   if (json_result) duckdb_logical_type_set_alias(result, "JSON");
-  duckdb_scalar_function_add_parameter(f, map);
-  duckdb_scalar_function_set_return_type(f, result);
-  // Called for NULL maps too (it answers NULL itself), so that nothing is skipped silently.
-  duckdb_scalar_function_set_special_handling(f);
-  duckdb_scalar_function_set_extra_info(f, new MapFunction(std::move(fn)),
-                                        [](void* p) { delete static_cast<MapFunction*>(p); });
-  duckdb_scalar_function_set_function(f, call_map_function);
-  duckdb_state state = duckdb_register_scalar_function(impl_->con, f);
-  duckdb_destroy_logical_type(&text);
-  duckdb_destroy_logical_type(&map);
-  duckdb_destroy_logical_type(&result);
-  duckdb_destroy_scalar_function(&f);
-  if (state == DuckDBError) throw Error(context, "DuckDB refused the function");
+  auto destroy_types = [&] {
+    duckdb_destroy_logical_type(&text);
+    duckdb_destroy_logical_type(&map);
+    duckdb_destroy_logical_type(&result);
+  };
+  try {
+    define_function(impl_->con, name, map, result, call_map_function, new MapFunction(std::move(fn)),
+                    [](void* p) { delete static_cast<MapFunction*>(p); });
+  } catch (...) {
+    destroy_types();
+    throw;
+  }
+  destroy_types();
 }
 
 size_t Connection::count_statements(std::string_view sql) {

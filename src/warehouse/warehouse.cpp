@@ -286,7 +286,6 @@ LoadOutcome Warehouse::replace_partition_streamed(const StreamedLoad& load) {
                                     context);
     if (same.bind(1, load.source).bind(2, load.billing_period).bind(3, out.load_id).execute().text(0, 0) == "true") {
       out.unchanged = true;
-      out.rows = t.int64(0, 5);
       return out;  // the Transaction rolls back: the partition keeps its (identical) rows
     }
   }
