@@ -1,5 +1,5 @@
-// ClickHouse cluster benchmark: generates a FOCUS delivery of N rows (default 50,000,000) over
-// the 12 months of 2024 and 16 billing accounts, starts a two-shard ClickHouse cluster (two
+// ClickHouse cluster benchmark: generates N FOCUS rows (default 50,000,000) over the 12 months
+// of 2024 and 16 billing accounts, delivered by FOCUS sources of up to 10M rows each, starts a two-shard ClickHouse cluster (two
 // clickhouse-server processes, tests/support), then times through the real binary
 //   1. `billingfoot sync` into the cluster, split from its log into the local normalize and the
 //      load into ClickHouse (staging through the Distributed table + swaps), as rows/s;
@@ -34,9 +34,14 @@ namespace {
 
 constexpr const char* kCluster = "bench_pair";
 
-// One FOCUS CSV: hourly charges over 2024, 16 billing accounts (sharding key), 25 sub-accounts,
-// 40 services, 7 teams.
-void generate(const fs::path& file, long rows) {
+// Rows are delivered by several FOCUS sources of at most kRowsPerSource rows each (a FOCUS
+// delivery is staged whole in DuckDB's temporary storage, so one 50M-row file would need tens of
+// GB of scratch disk on the syncing machine; a company that size has several accounts anyway).
+constexpr long kRowsPerSource = 10'000'000;
+
+// One FOCUS CSV: the rows first..first+count-1 of hourly charges over 2024, 16 billing accounts
+// (sharding key), 25 sub-accounts, 40 services, 7 teams.
+void generate(const fs::path& file, long first, long count) {
   auto db = billingfoot::warehouse::Database::open(":memory:");
   auto con = db.connect();
   con.execute(
@@ -51,7 +56,8 @@ void generate(const fs::path& file, long rows) {
       "'Compute' AS ServiceCategory, '{\"team\": \"team-' || (i % 7) || '\"}' AS Tags "
       "FROM (SELECT i, TIMESTAMP '2024-01-01' + to_hours(CAST(i % (366 * 24) AS INTEGER)) AS d "
       "FROM range(" +
-      std::to_string(rows) + ") t(i))) TO '" + file.string() + "' (HEADER)");
+      std::to_string(first) + ", " + std::to_string(first + count) + ") t(i))) TO '" +
+      file.string() + "' (HEADER)");
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -114,9 +120,18 @@ int main(int argc, char** argv) {
   fs::create_directories(dir / "duck");
 
   auto start = std::chrono::steady_clock::now();
-  generate(dir / "exports/focus.csv", rows);
+  std::string sources;
+  double mb = 0;
+  long source_count = 0;
+  for (long first = 0; first < rows; first += kRowsPerSource, ++source_count) {
+    std::string name = "bench" + std::to_string(source_count + 1);
+    fs::create_directories(dir / "exports" / name);
+    fs::path file = dir / "exports" / name / "focus.csv";
+    generate(file, first, std::min(kRowsPerSource, rows - first));
+    mb += static_cast<double>(fs::file_size(file)) / 1e6;
+    sources += "  - {name: " + name + ", type: focus, location: ./exports/" + name + "}\n";
+  }
   double gen = seconds_since(start);
-  double mb = static_cast<double>(fs::file_size(dir / "exports/focus.csv")) / 1e6;
 
   ClickHouseCluster cluster(kCluster, 2);
   billingfoot::testing::write_file(
@@ -125,7 +140,7 @@ int main(int argc, char** argv) {
           "\n  database: bench\n  user: " + ClickHouseServer::kUser +
           "\n  password: ${CH_PASSWORD}\n  cluster: " + kCluster + "\n  shards: [" +
           cluster.shard(0).url() + ", " + cluster.shard(1).url() +
-          "]\nsources:\n  - {name: bench, type: focus, location: ./exports}\n");
+          "]\nsources:\n" + sources);
   // The same local warehouse read as DuckDB.
   billingfoot::testing::write_file(dir / "duck/billingfoot.yaml",
                                    "data_dir: " + (dir / ".billingfoot").string() + "\n");
@@ -140,7 +155,8 @@ int main(int argc, char** argv) {
     per_shard[i].erase(per_shard[i].find_last_not_of('\n') + 1);
   }
 
-  std::printf("rows                       %ld (%.0f MB CSV, generated in %.1f s)\n", rows, mb, gen);
+  std::printf("rows                       %ld in %ld FOCUS sources (%.0f MB CSV, generated in %.1f s)\n",
+              rows, source_count, mb, gen);
   std::printf("sync into the cluster      %.2f s  (%.0f rows/s end to end)\n", sync, rows / sync);
   std::printf("  local normalize (DuckDB) %.2f s  (%.0f rows/s)\n", sync - load,
               rows / (sync - load));

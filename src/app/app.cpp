@@ -270,6 +270,38 @@ bool publish_and_print(const config::Config& config, warehouse::Warehouse& wh, s
   }
 }
 
+std::unique_ptr<warehouse::OtherWriters> other_writers_of(const config::Config& config,
+                                                          warehouse::Warehouse& wh,
+                                                          std::ostream& out) {
+  if (config.warehouse.type != "clickhouse") return nullptr;
+  // Every column the whole-warehouse models group or filter by.
+  config::AnalysisConfig analysis = config::parse_analysis_config(config);
+  std::vector<std::string> dimensions = analysis.anomalies.dimensions;
+  for (const auto& d : analysis.anomalies.root_cause_dimensions) dimensions.push_back(d);
+  for (const auto& b : analysis.budgets) {
+    for (const auto& [d, values] : b.scope) dimensions.push_back(d);
+  }
+  for (const auto& d : config.model.allocation.dimensions) dimensions.push_back(d.name);
+  for (const auto& u : config.model.unit_costs) {
+    for (const auto& c : u.cost_filter) dimensions.push_back(c.subject);
+  }
+  auto ch = clickhouse_of(config);
+  auto others = std::make_unique<warehouse::OtherWriters>(ch, wh.connection(), dimensions,
+                                                          config.data_dir);
+  if (!others->sources().empty()) {
+    out << fmt::format("models  with {} more source{} from ClickHouse: {} ({} day rows)\n",
+                       others->sources().size(), others->sources().size() == 1 ? "" : "s",
+                       common::join(others->sources(), ", "), others->rows());
+  }
+  if (!others->unallocated_sources().empty()) {
+    spdlog::warn(
+        "ClickHouse holds no allocated costs of {}: unit costs, anomalies and budgets by "
+        "allocation dimension leave them out until their machine publishes cost_allocated",
+        common::join(others->unallocated_sources(), ", "));
+  }
+  return others;
+}
+
 warehouse::Warehouse open_warehouse(const config::Config& config, Access access) {
   fs::path file = warehouse_file(config);
   // A running `serve` holds the file only while it answers requests; wait for it.

@@ -12,6 +12,7 @@
 #include "server/settings.hpp"
 #include "sources/source.hpp"
 #include "warehouse/clickhouse.hpp"
+#include "warehouse/other_writers.hpp"
 #include "warehouse/source_status.hpp"
 #include "warehouse/warehouse.hpp"
 
@@ -40,6 +41,13 @@ void read_clickhouse_when_configured(const config::Config& config, server::Serve
 // not hold yet, printing one line per partition. Returns false (after printing the error) when
 // publishing failed; true, printing nothing, with the DuckDB warehouse.
 bool publish_and_print(const config::Config& config, warehouse::Warehouse& wh, std::ostream& out);
+// With a ClickHouse warehouse: the costs of the sources other machines publish there, made
+// visible on `wh`'s connection for the models over the whole warehouse (unit costs, anomalies,
+// budgets) while the returned object lives; prints what it brought to `out` when there is any.
+// nullptr with the DuckDB warehouse. Throws when ClickHouse cannot be read.
+std::unique_ptr<warehouse::OtherWriters> other_writers_of(const config::Config& config,
+                                                          warehouse::Warehouse& wh,
+                                                          std::ostream& out);
 // Opens <data_dir>/billingfoot.duckdb. ReadOnly also disables file access from SQL and fails
 // with a clear message when nothing has been synced yet. ReadOnlyWritingFiles is ReadOnly for
 // our own SQL that writes files (export's COPY … TO): never give it SQL from users.

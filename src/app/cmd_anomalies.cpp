@@ -40,6 +40,8 @@ int run_anomalies(const Globals& globals, const AnomaliesArgs& args) {
   auto wh = open_warehouse(cfg);
   auto& con = wh.connection();
   if (!args.no_detect) {
+    // Over the whole warehouse (with other machines' sources on a shared ClickHouse).
+    auto others = other_writers_of(cfg, wh, std::cerr);
     analysis::DetectionSummary d = analysis::detect_anomalies(con, acfg, range);
     if (format == Format::Table) {
       std::cout << fmt::format(

@@ -28,7 +28,11 @@ int run_budgets(const Globals& globals, const BudgetsArgs& args) {
   }
   auto wh = open_warehouse(cfg);
   auto& con = wh.connection();
-  analysis::store_budget_status(con, analysis::compute_budgets(con, acfg, as_of));
+  {
+    // Over the whole warehouse (with other machines' sources on a shared ClickHouse).
+    auto others = other_writers_of(cfg, wh, std::cerr);
+    analysis::store_budget_status(con, analysis::compute_budgets(con, acfg, as_of));
+  }
   std::string sql =
       "SELECT name, period, period_start, amount, actual, pct_used, forecast, forecast_low, "
       "forecast_high, "

@@ -27,8 +27,6 @@ bool sync_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
     if (!result.error.empty()) std::cerr << "error: " << result.error << "\n";
     ok = ok && result.ok();
   }
-  // Dashboards read the daily rollup: bring it up to date with what was just loaded.
-  model::refresh_cost_daily(wh.connection(), rollup_options(cfg));
   return ok;
 }
 

@@ -8,6 +8,7 @@
 #include "app/output.hpp"
 #include "model/metrics.hpp"
 #include "model/refresh.hpp"
+#include "model/rollup.hpp"
 
 namespace billingfoot::app {
 
@@ -29,9 +30,9 @@ bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh
       }
     }
   }
-  model::RefreshOutcome outcome = model::refresh_models(wh, model);
-  if (outcome.allocation) {
-    const auto& a = *outcome.allocation;
+  std::optional<model::AllocationSummary> allocation = model::refresh_allocation(wh, model);
+  if (allocation) {
+    const auto& a = *allocation;
     std::cout << fmt::format("allocation  {} rows, {} dimensions", a.rows,
                              model.allocation.dimensions.size());
     if (a.shared_rows > 0)
@@ -41,20 +42,41 @@ bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh
     std::cout << fmt::format(", totals equal: {} {} billed\n", format_money(a.billed_cost),
                              cfg.currency);
   }
-  if (outcome.unit_cost_rows && !model.unit_costs.empty()) {
+  // Dashboards read the daily rollup: brought up to date with what was just loaded and, when
+  // allocation is configured, with the allocation just computed (its base table).
+  model::refresh_cost_daily(wh.connection(), rollup_options(cfg));
+  // Unit costs are over the whole warehouse: on a shared ClickHouse warehouse they include the
+  // sources other machines publish.
+  std::unique_ptr<warehouse::OtherWriters> others;
+  try {
+    others = other_writers_of(cfg, wh, std::cout);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << " (unit costs not recomputed)\n";
+    return false;
+  }
+  std::optional<int64_t> unit_cost_rows = model::refresh_unit_costs(wh, model);
+  if (unit_cost_rows && !model.unit_costs.empty()) {
     std::cout << fmt::format("unit costs  {} definitions, {} periods\n", model.unit_costs.size(),
-                             *outcome.unit_cost_rows);
+                             *unit_cost_rows);
   }
   return ok;
 }
 
 void ensure_models_current(const config::Config& cfg) {
+  // On a shared ClickHouse warehouse, unit costs are computed by `sync` with the other
+  // machines' costs; a reader of the local file brings only allocation up to date.
+  bool whole = cfg.warehouse.type != "clickhouse";
   {
     auto wh = open_warehouse(cfg, Access::ReadOnly);
-    if (model::models_current(wh, cfg.model)) return;
+    if (whole ? model::models_current(wh, cfg.model)
+              : model::allocation_current(wh, cfg.model)) {
+      return;
+    }
   }
   auto wh = open_warehouse(cfg, Access::ReadWrite);
-  model::refresh_models(wh, cfg.model);
+  model::refresh_allocation(wh, cfg.model);
+  model::refresh_cost_daily(wh.connection(), rollup_options(cfg));  // built on cost_allocated
+  if (whole) model::refresh_unit_costs(wh, cfg.model);
 }
 
 }  // namespace billingfoot::app

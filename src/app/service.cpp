@@ -418,7 +418,6 @@ class Service {
   // logged; the service goes on.
   void update_models(const config::Config& cfg, warehouse::Warehouse& wh) {
     try {
-      model::refresh_cost_daily(wh.connection(), rollup_options(cfg));
       bool ok = update_models_and_print(cfg, wh, true);
       bool analysis = cfg.anomalies.IsDefined() || cfg.budgets.IsDefined() || cfg.alerts.IsDefined();
       if (analysis) ok = detect_and_alert(cfg, wh, std::cout) && ok;

@@ -63,32 +63,51 @@ std::string cost_table(const config::ModelConfig& model) {
   return model.allocation.configured ? "cost_allocated" : "focus_costs";
 }
 
-bool models_current(warehouse::Warehouse& wh, const config::ModelConfig& model) {
+bool allocation_current(warehouse::Warehouse& wh, const config::ModelConfig& model) {
   Inputs in = inputs_of(wh, model);
-  bool allocation_ok = model.allocation.configured
-                           ? table_exists(wh, "cost_allocated") &&
-                                 wh.source_state(kAllocationState, "inputs") == in.allocation
-                           : !table_exists(wh, "cost_allocated");
-  return allocation_ok && wh.source_state(kUnitCostState, "inputs") == in.unit_costs;
+  return model.allocation.configured
+             ? table_exists(wh, "cost_allocated") &&
+                   wh.source_state(kAllocationState, "inputs") == in.allocation
+             : !table_exists(wh, "cost_allocated");
 }
 
-RefreshOutcome refresh_models(warehouse::Warehouse& wh, const config::ModelConfig& model,
-                              bool force) {
-  RefreshOutcome out;
+bool models_current(warehouse::Warehouse& wh, const config::ModelConfig& model) {
+  Inputs in = inputs_of(wh, model);
+  return allocation_current(wh, model) && wh.source_state(kUnitCostState, "inputs") == in.unit_costs;
+}
+
+std::optional<AllocationSummary> refresh_allocation(warehouse::Warehouse& wh,
+                                                    const config::ModelConfig& model, bool force) {
   Inputs in = inputs_of(wh, model);
   if (!model.allocation.configured) {
     // Without rules there is no allocated view; a stale one must not be read by anybody.
     if (table_exists(wh, "cost_allocated")) wh.connection().execute("DROP TABLE cost_allocated");
     wh.set_source_state(kAllocationState, "inputs", "");
-  } else if (force || !table_exists(wh, "cost_allocated") ||
-             wh.source_state(kAllocationState, "inputs") != in.allocation) {
-    out.allocation = allocate(wh.connection(), model.allocation);
+    return std::nullopt;
+  }
+  if (force || !table_exists(wh, "cost_allocated") ||
+      wh.source_state(kAllocationState, "inputs") != in.allocation) {
+    auto summary = allocate(wh.connection(), model.allocation);
     wh.set_source_state(kAllocationState, "inputs", in.allocation);
+    return summary;
   }
-  if (force || wh.source_state(kUnitCostState, "inputs") != in.unit_costs) {
-    out.unit_cost_rows = compute_unit_costs(wh.connection(), model, cost_table(model));
-    wh.set_source_state(kUnitCostState, "inputs", in.unit_costs);
-  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> refresh_unit_costs(warehouse::Warehouse& wh,
+                                          const config::ModelConfig& model, bool force) {
+  Inputs in = inputs_of(wh, model);
+  if (!force && wh.source_state(kUnitCostState, "inputs") == in.unit_costs) return std::nullopt;
+  int64_t rows = compute_unit_costs(wh.connection(), model, cost_table(model));
+  wh.set_source_state(kUnitCostState, "inputs", in.unit_costs);
+  return rows;
+}
+
+RefreshOutcome refresh_models(warehouse::Warehouse& wh, const config::ModelConfig& model,
+                              bool force) {
+  RefreshOutcome out;
+  out.allocation = refresh_allocation(wh, model, force);
+  out.unit_cost_rows = refresh_unit_costs(wh, model, force);
   return out;
 }
 

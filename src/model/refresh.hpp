@@ -25,6 +25,16 @@ RefreshOutcome refresh_models(warehouse::Warehouse& warehouse, const config::Mod
 // True when refresh_models would do nothing (works on a read-only warehouse).
 bool models_current(warehouse::Warehouse& warehouse, const config::ModelConfig& model);
 
+// The two halves of refresh_models, for a caller that reads unit costs' inputs differently
+// (with other machines' costs, see warehouse/other_writers.hpp): allocation, per source rows,
+// first; then unit costs. Each returns what it recomputed, or nullopt when it was current.
+std::optional<AllocationSummary> refresh_allocation(warehouse::Warehouse& warehouse,
+                                                    const config::ModelConfig& model,
+                                                    bool force = false);
+std::optional<int64_t> refresh_unit_costs(warehouse::Warehouse& warehouse,
+                                          const config::ModelConfig& model, bool force = false);
+bool allocation_current(warehouse::Warehouse& warehouse, const config::ModelConfig& model);
+
 // The table reports read costs from: cost_allocated when allocation is configured.
 std::string cost_table(const config::ModelConfig& model);
 

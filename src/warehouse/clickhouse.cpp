@@ -149,7 +149,7 @@ std::string ClickHouse::describe() const {
 
 std::string ClickHouse::post(const std::string& sql, const std::string& body,
                              const std::string& context, const std::string& query_string,
-                             bool in_database) {
+                             bool in_database, const std::filesystem::path* into_file) {
   net::Request req;
   req.method = "POST";
   req.url = settings_.url + "/?" +
@@ -170,7 +170,8 @@ std::string ClickHouse::post(const std::string& sql, const std::string& body,
   };
   net::Response res;
   try {
-    res = net::send_with_retry(req, policy);
+    res = into_file ? net::download_with_retry(req, *into_file, policy)
+                    : net::send_with_retry(req, policy);
   } catch (const net::NetworkError& e) {
     throw ClickHouseError(std::string(e.what()));
   }
@@ -181,6 +182,13 @@ std::string ClickHouse::post(const std::string& sql, const std::string& body,
                           std::to_string(res.status) + ": " + message);
   }
   return res.body;
+}
+
+void ClickHouse::query_to_csv_file(const std::string& sql, const std::filesystem::path& file,
+                                   const std::string& context) {
+  // wait_end_of_query: the server holds the answer until the query has finished, so an error
+  // arrives as an HTTP error, never as a 200 body cut short by an exception text.
+  post("", sql + " FORMAT CSVWithNames", context, "&wait_end_of_query=1", true, &file);
 }
 
 void ClickHouse::execute(const std::string& sql, const std::string& context) {

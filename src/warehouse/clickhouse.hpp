@@ -64,6 +64,10 @@ class ClickHouse {
   // `query_settings` ("&name=value…") are added to the request.
   void insert_csv(const std::string& table, const std::vector<std::string>& columns, const std::string& rows,
                   const std::string& context, const std::string& query_settings = "");
+  // Streams the result of `sql` as CSVWithNames (NULL as a bare \N, text quoted) into `file`,
+  // which exists only once the whole answer has arrived.
+  void query_to_csv_file(const std::string& sql, const std::filesystem::path& file,
+                         const std::string& context);
   void create_database();  // CREATE DATABASE IF NOT EXISTS
   const ClickHouseSettings& settings() const { return settings_; }
   // "host:port/database" for messages (never the password).
@@ -72,7 +76,7 @@ class ClickHouse {
  private:
   std::string post(const std::string& sql_or_empty, const std::string& body,
                    const std::string& context, const std::string& query_string = "",
-                   bool in_database = true);
+                   bool in_database = true, const std::filesystem::path* into_file = nullptr);
   ClickHouseSettings settings_;
 };
 

@@ -127,19 +127,58 @@ std::vector<MirroredTable> mirror_models_to_clickhouse(ClickHouse& ch, Connectio
       for (auto& t : v) t.erase(std::remove(t.begin(), t.end(), ' '), t.end());
       return v;
     };
+    // Columns to record in mirror_columns: all on a new table, the added ones otherwise.
+    std::vector<size_t> record;
     if (!created && squeeze(have) != squeeze(want)) {
-      spdlog::info("ClickHouse {}: the columns of {} changed; creating it anew", ch.describe(),
-                   table);
-      ch.execute("DROP TABLE IF EXISTS " + ch_ident(table), "replacing " + table);
-      created = true;
+      // A per-source table is shared with the other machines' sources, whose columns may differ
+      // (each source brings its own x_ columns): a column this machine's rows lack stays (its
+      // rows get NULL there), one they add is added. Only a column whose type changed, or a
+      // change to a whole table, makes the table anew.
+      std::map<std::string, std::string> have_types;
+      for (const auto& r : remote_cols.rows) {
+        std::string t = r[1].value_or("");
+        t.erase(std::remove(t.begin(), t.end(), ' '), t.end());
+        have_types[r[0].value_or("")] = t;
+      }
+      bool retype = !partitioned;
+      std::vector<size_t> added;
+      for (size_t i = 0; i < cols.size() && !retype; ++i) {
+        std::string t = mirror_type(cols[i], partitioned);
+        t.erase(std::remove(t.begin(), t.end(), ' '), t.end());
+        auto it = have_types.find(cols[i].name);
+        if (it == have_types.end()) {
+          added.push_back(i);
+        } else if (it->second != t) {
+          retype = true;
+        }
+      }
+      if (has(cols, "Tags") && !have_types.count("x_TagKeys")) retype = true;
+      if (retype) {
+        spdlog::info("ClickHouse {}: the columns of {} changed; creating it anew", ch.describe(),
+                     table);
+        ch.execute("DROP TABLE IF EXISTS " + ch_ident(table), "replacing " + table);
+        created = true;
+      } else {
+        for (size_t i : added) {
+          ch.execute("ALTER TABLE " + ch_ident(table) + " ADD COLUMN " + ch_ident(cols[i].name) +
+                         " " + mirror_type(cols[i], partitioned),
+                     "adding column " + cols[i].name + " to " + table);
+        }
+        record = added;
+      }
     }
     ch.execute("CREATE TABLE IF NOT EXISTS " + ch_ident(table) + " " + def, "creating " + table);
     if (created) {
+      record.clear();
+      for (size_t i = 0; i < cols.size(); ++i) record.push_back(i);
+    }
+    if (!record.empty()) {
       // DuckDB's types, so a reader of ClickHouse returns the same types as one of DuckDB.
       std::string now = utc_now().substr(0, 19);
+      size_t position = created ? 0 : remote_cols.rows.size();
       std::vector<std::string> values;
-      for (size_t i = 0; i < cols.size(); ++i) {
-        values.push_back("(" + ch_literal(table) + ", " + std::to_string(i) + ", " +
+      for (size_t i : record) {
+        values.push_back("(" + ch_literal(table) + ", " + std::to_string(position++) + ", " +
                          ch_literal(cols[i].name) + ", " + ch_literal(cols[i].type) + ", " +
                          ch_literal(now) + ")");
       }

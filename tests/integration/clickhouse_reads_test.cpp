@@ -4,7 +4,9 @@
 // was published from, one reading ClickHouse — and every answer must be the same.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <regex>
 
 #include "support/cli.hpp"
@@ -214,6 +216,105 @@ TEST_F(ClickHouseReads, OnATwoShardClusterTheAnswersAreTheSameToo) {
               "0")
         << "shard " << i;
   }
+}
+
+// The demo company's configuration with only `sources` (all when empty), `data_dir` and, when
+// `url` is set, a ClickHouse warehouse. Shared-cost splits whose shares depend on the month's
+// other costs (proportional, even) are left out: each machine splits over its own sources.
+std::string company_yaml(const fs::path& demo, const std::vector<std::string>& sources,
+                         const fs::path& data_dir, const std::string& url) {
+  std::string yaml = read_file(demo / "billingfoot.yaml");
+  yaml = std::regex_replace(yaml, std::regex(R"(\./)"), demo.string() + "/");
+  yaml = std::regex_replace(yaml, std::regex(R"(data_dir: [^\n]+)"), "data_dir: " + data_dir.string());
+  yaml = std::regex_replace(yaml, std::regex(R"(\n[^\n]*method: (proportional|even)[^\n]*)"), "");
+  if (!sources.empty()) {
+    std::regex block(R"(  - name: (\w+)\n    type: \w+\n    location: [^\n]+\n)");
+    std::string kept;
+    for (std::sregex_iterator it(yaml.begin(), yaml.end(), block), end; it != end; ++it) {
+      if (std::find(sources.begin(), sources.end(), (*it)[1].str()) != sources.end()) kept += it->str();
+    }
+    yaml = std::regex_replace(yaml, block, "");
+    yaml = std::regex_replace(yaml, std::regex(R"(\nsources:\n)"), "\nsources:\n" + kept);
+  }
+  if (!url.empty()) {
+    yaml = std::regex_replace(yaml, std::regex(R"(\ncurrency:)"),
+                              "\nwarehouse:\n  type: clickhouse\n  url: " + url +
+                                  "\n  database: nimbus\n  user: " + ClickHouseServer::kUser +
+                                  "\n  password: ${CH_PASSWORD}\ncurrency:");
+  }
+  return yaml;
+}
+
+// The parts of an answer that say when it was computed, not what; scores (floating point,
+// summed in another order from ClickHouse's day sums) to 10 significant digits.
+json without_times(json j) {
+  if (j.is_number_float()) return std::stod(fmt::format("{:.10g}", j.get<double>()));
+  if (j.is_object()) {
+    for (const char* key : {"source_table", "warehouse", "elapsed_ms", "detected_at", "updated_at",
+                            "computed_at", "last_seen_at"}) {
+      j.erase(key);
+    }
+    for (auto& [key, value] : j.items()) value = without_times(value);
+  } else if (j.is_array()) {
+    for (auto& value : j) value = without_times(value);
+  }
+  return j;
+}
+
+// Two machines sync different sources of one company into one ClickHouse database. Unit costs,
+// anomalies and budgets are over the whole warehouse, so each machine computes them with the
+// costs the other one published: what ClickHouse's readers get equals one DuckDB warehouse that
+// synced every source.
+TEST_F(ClickHouseReads, TwoMachinesWithDifferentSourcesPublishTheWholeCompanysModels) {
+  ClickHouseServer ch;
+  TempDir demo, one, two, all;
+  auto made =
+      run_cli({"demo", "--dir", demo.path().string(), "--no-serve", "--as-of", "2026-11-20"});
+  ASSERT_EQ(made.status, 0) << made.err;
+  write_file(one.path() / "billingfoot.yaml",
+             company_yaml(demo.path(), {"aws", "gcp"}, one.path() / "data", ch.url()));
+  write_file(two.path() / "billingfoot.yaml",
+             company_yaml(demo.path(), {"azure", "datadog"}, two.path() / "data", ch.url()));
+  write_file(all.path() / "billingfoot.yaml", company_yaml(demo.path(), {}, all.path() / "data", ""));
+  std::map<std::string, std::string> env = {{"CH_PASSWORD", ClickHouseServer::kPassword}};
+
+  auto first = run_cli({"sync", "--alert"}, env, one.path());
+  ASSERT_EQ(first.status, 0) << first.out << first.err;
+  EXPECT_EQ(first.out.find("more source"), std::string::npos) << first.out;
+  auto second = run_cli({"sync", "--alert"}, env, two.path());
+  ASSERT_EQ(second.status, 0) << second.out << second.err;
+  EXPECT_NE(second.out.find("models  with 2 more sources from ClickHouse: aws, gcp"),
+            std::string::npos)
+      << second.out;
+  // The first machine again, nothing new of its own: the other machine's months changed what
+  // its unit costs, anomalies and budgets are made of.
+  auto third = run_cli({"sync", "--alert"}, env, one.path());
+  ASSERT_EQ(third.status, 0) << third.out << third.err;
+  EXPECT_NE(third.out.find("models  with 2 more sources from ClickHouse: azure, datadog"),
+            std::string::npos)
+      << third.out;
+  EXPECT_NE(third.out.find("unit costs  4 definitions"), std::string::npos) << third.out;
+  auto reference = run_cli({"sync", "--alert"}, {}, all.path());
+  ASSERT_EQ(reference.status, 0) << reference.out << reference.err;
+  ServeProcess duck(all.path());
+  ServeProcess click(one.path(), {}, env);
+  ASSERT_TRUE(duck.listening() && click.listening());
+  for (const std::string r : {"unit-costs", "budgets", "anomalies", "overview",
+                              "costs?group_by=ProviderName&granularity=month"}) {
+    auto a = duck.get("/api/v1/" + r);
+    auto b = click.get("/api/v1/" + r);
+    ASSERT_TRUE(a && b) << r;
+    ASSERT_EQ(a->status, 200) << r << ": " << a->body;
+    ASSERT_EQ(b->status, 200) << r << ": " << b->body;
+    json ja = without_times(json::parse(a->body)), jb = without_times(json::parse(b->body));
+    EXPECT_EQ(ja.dump(1), jb.dump(1)) << r;
+    EXPECT_GT(ja.dump().size(), 200u) << r << " has nothing to compare: " << ja.dump();
+  }
+  // Every provider's cost is in the budgets: the company's budget counts all four.
+  auto budgets = json::parse(body_of(click.get("/api/v1/budgets")))["rows"];
+  bool azure_budget = false;
+  for (const auto& b : budgets) azure_budget = azure_budget || b["name"] == "azure-monthly";
+  EXPECT_TRUE(azure_budget) << budgets.dump();
 }
 
 }  // namespace
