@@ -103,12 +103,4 @@ std::optional<int64_t> refresh_unit_costs(warehouse::Warehouse& wh,
   return rows;
 }
 
-RefreshOutcome refresh_models(warehouse::Warehouse& wh, const config::ModelConfig& model,
-                              bool force) {
-  RefreshOutcome out;
-  out.allocation = refresh_allocation(wh, model, force);
-  out.unit_cost_rows = refresh_unit_costs(wh, model, force);
-  return out;
-}
-
 }  // namespace billingfoot::model

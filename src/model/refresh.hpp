@@ -12,28 +12,22 @@
 
 namespace billingfoot::model {
 
-struct RefreshOutcome {
-  std::optional<AllocationSummary> allocation;  // set when allocation ran
-  std::optional<int64_t> unit_cost_rows;        // set when unit costs were recomputed
-};
-
-// Recomputes what is out of date (everything with force). Throws UsageError for rules that do
-// not fit the data and AllocationError when the totals check fails; tables stay as they were.
-RefreshOutcome refresh_models(warehouse::Warehouse& warehouse, const config::ModelConfig& model,
-                              bool force = false);
-
-// True when refresh_models would do nothing (works on a read-only warehouse).
-bool models_current(warehouse::Warehouse& warehouse, const config::ModelConfig& model);
-
-// The two halves of refresh_models, for a caller that reads unit costs' inputs differently
-// (with other machines' costs, see warehouse/other_writers.hpp): allocation, per source rows,
-// first; then unit costs. Each returns what it recomputed, or nullopt when it was current.
+// Allocation first (cost_allocated, per source rows), then unit costs: each recomputes what is
+// out of date (everything with force) and returns what it recomputed, or nullopt when it was
+// current. Two steps because a caller may make unit costs' inputs differ in between: the daily
+// rollup is built on the fresh cost_allocated, and on a shared ClickHouse warehouse unit costs
+// read other machines' costs too (see warehouse/other_writers.hpp). Throw UsageError for rules
+// that do not fit the data and AllocationError when the totals check fails; tables stay as
+// they were.
 std::optional<AllocationSummary> refresh_allocation(warehouse::Warehouse& warehouse,
                                                     const config::ModelConfig& model,
                                                     bool force = false);
 std::optional<int64_t> refresh_unit_costs(warehouse::Warehouse& warehouse,
                                           const config::ModelConfig& model, bool force = false);
+
+// True when refresh_allocation / both steps would do nothing (work on a read-only warehouse).
 bool allocation_current(warehouse::Warehouse& warehouse, const config::ModelConfig& model);
+bool models_current(warehouse::Warehouse& warehouse, const config::ModelConfig& model);
 
 // The table reports read costs from: cost_allocated when allocation is configured.
 std::string cost_table(const config::ModelConfig& model);

@@ -4,11 +4,14 @@
 // syncs of one source at once never double the cents.
 #include "support/clickhouse.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -292,6 +295,112 @@ TEST_F(ClickHouseWarehouse, TwoConcurrentSyncsOfTheSameSourceNeverDoubleTheCents
           << "round " << round << " " << period;
     }
   }
+}
+
+// Hourly charges of one source from 2024-08-01 for 70 days, half of them from HH:30 to the next
+// HH:30 (some across midnight), two services with a tag each, a monthly fee spanning its month,
+// and ten times the usual cost of `spike_service` on 2024-10-05.
+std::string hourly_file(const std::string& account, const std::string& spike_service) {
+  std::string text =
+      "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
+      "ChargePeriodEnd,ChargeCategory,ChargeFrequency,BilledCost,EffectiveCost,ServiceName,Tags\n";
+  auto stamp = [](int year, int month, int day, int hour, int minute) {
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:00Z", year, month, day, hour, minute);
+  };
+  const int days_in[] = {31, 30, 31};  // August, September, October 2024
+  for (int m = 0; m < 3; ++m) {
+    int month = 8 + m;
+    std::string period = stamp(2024, month, 1, 0, 0) + "," + stamp(2024, month + 1, 1, 0, 0);
+    text += account + ",USD," + period + "," + period + ",Purchase,Recurring,300.00,300.00,support,{}\n";
+    for (int day = 1; day <= days_in[m] && !(month == 10 && day > 9); ++day) {
+      for (int hour = 0; hour < 24; ++hour) {
+        for (const std::string service : {"compute", "db"}) {
+          int minute = (hour + day) % 2 ? 30 : 0;
+          // The hour after: the same day, or 00:30 of the next one (the month's next day).
+          int next_day = day, next_hour = hour + 1, next_month = month;
+          if (next_hour == 24) {
+            next_hour = 0;
+            next_day = day + 1;
+            if (next_day > days_in[m]) {
+              next_day = 1;
+              ++next_month;
+            }
+          }
+          std::string cost = fmt::format("{}.{:02}", service == "db" ? 2 : 1, (hour * 7 + day) % 100);
+          if (service == spike_service && month == 10 && day == 5) cost = "2" + cost + "0";
+          text += account + ",USD," + period + "," + stamp(2024, month, day, hour, minute) + "," +
+                  stamp(2024, next_month, next_day, next_hour, minute) + ",Usage,Usage-Based," +
+                  cost + "," + cost + "," + service + ",\"{\"\"team\"\": \"\"" +
+                  (service == "db" ? "data" : "web") + "\"\"}\"\n";
+        }
+      }
+    }
+  }
+  return text;
+}
+
+// Budgets and anomalies as JSON without when they were computed; scores to 10 digits.
+nlohmann::json comparable_json(const std::string& text) {
+  std::function<nlohmann::json(nlohmann::json)> strip = [&](nlohmann::json j) {
+    if (j.is_number_float()) return nlohmann::json(std::stod(fmt::format("{:.10g}", j.get<double>())));
+    if (j.is_object()) {
+      for (const char* key : {"detected_at", "updated_at", "computed_at", "anomaly_id"}) j.erase(key);
+      for (auto& [key, value] : j.items()) value = strip(value);
+    } else if (j.is_array()) {
+      for (auto& value : j) value = strip(value);
+    }
+    return j;
+  };
+  return strip(nlohmann::json::parse(text));
+}
+
+// Two machines sync one source each into one ClickHouse; hourly charges at half past, across
+// midnight and over a month arrive at the other machine summed per day: its budgets and
+// anomalies equal a DuckDB warehouse's that synced both sources row by row.
+TEST_F(ClickHouseWarehouse, BudgetsAndAnomaliesOfTwoWritersCountBothWritersHourlyCharges) {
+  TempDir one, two, all, exports;
+  write_file(exports / "east/focus.csv", hourly_file("east-1", "db"));
+  write_file(exports / "west/focus.csv", hourly_file("west-1", "none"));
+  const std::string analysis =
+      "budgets:\n"
+      "  - {name: all, period: monthly, amount: 5000}\n"
+      "  - {name: data-team, scope: {\"tag:team\": [data]}, period: monthly, amount: 2000}\n"
+      "  - {name: west-db, scope: {BillingAccountId: [west-1], ServiceName: [db]}, period: "
+      "monthly, amount: 900}\n"
+      "anomalies:\n"
+      "  dimensions: [ServiceName, BillingAccountId, \"tag:team\"]\n"
+      "  min_impact: 5\n";
+  write_file(one / "billingfoot.yaml",
+             config(ch_->url(), "pair", "east", exports / "east") + analysis);
+  write_file(two / "billingfoot.yaml",
+             config(ch_->url(), "pair", "west", exports / "west") + analysis);
+  write_file(all / "billingfoot.yaml",
+             "data_dir: ./.billingfoot\nsources:\n  - {name: east, type: focus, location: " +
+                 (exports / "east").string() + "}\n  - {name: west, type: focus, location: " +
+                 (exports / "west").string() + "}\n" + analysis);
+
+  for (const auto* dir : {&one, &two, &one}) {
+    auto r = run_cli({"sync"}, ch_env(), dir->path());
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+  }
+  ASSERT_EQ(run_cli({"sync"}, {}, all.path()).status, 0);
+
+  for (const std::vector<std::string> args :
+       {std::vector<std::string>{"budgets", "--format", "json", "--as-of", "2024-10-09", "--history"},
+        std::vector<std::string>{"anomalies", "--format", "json"}}) {
+    auto mine = run_cli(args, ch_env(), one.path());
+    auto want = run_cli(args, {}, all.path());
+    ASSERT_EQ(mine.status, 0) << mine.err;
+    ASSERT_EQ(want.status, 0) << want.err;
+    EXPECT_NE(mine.err.find("models  with 1 more source from ClickHouse: west"), std::string::npos)
+        << mine.err;
+    EXPECT_EQ(comparable_json(mine.out).dump(1), comparable_json(want.out).dump(1)) << args[0];
+    EXPECT_GT(comparable_json(want.out).size(), 2u) << want.out;
+  }
+  // What ClickHouse's readers get is that too.
+  EXPECT_NE(ch_->query("SELECT count() FROM pair.anomalies WHERE dimension = 'ServiceName' AND "
+                       "value = 'db'"),
+            "0\n");
 }
 
 }  // namespace
