@@ -123,7 +123,7 @@ void OtherWriters::attach(ClickHouse& ch, const std::vector<std::string>& dimens
       "SELECT name FROM system.tables WHERE " + in_db +
           " AND name IN ('focus_costs', 'cost_allocated', 'loads')",
       context);
-  if (!remote_tables.count("focus_costs")) return;
+  if (!remote_tables.count("focus_costs") || !remote_tables.count("loads")) return;
 
   std::vector<std::string> local_sources;
   {
@@ -132,15 +132,16 @@ void OtherWriters::attach(ClickHouse& ch, const std::vector<std::string>& dimens
                             context);
     for (size_t i = 0; i < r.row_count(); ++i) local_sources.push_back(r.text(i, 0));
   }
+  // The sources other machines published (loads is small; focus_costs would be read whole).
   std::set<std::string> others = clickhouse_names(
       ch,
-      "SELECT DISTINCT x_SourceName FROM focus_costs" +
+      "SELECT DISTINCT source FROM loads" +
           (local_sources.empty() ? std::string()
-                                 : " WHERE x_SourceName NOT IN " + ch_list(local_sources)),
+                                 : " WHERE source NOT IN " + ch_list(local_sources)),
       context);
   if (others.empty()) return;
   sources_.assign(others.begin(), others.end());
-  const std::string other_list = ch_list(sources_);
+  std::string other_list = ch_list(sources_);
 
   bool tags = false;
   for (const auto& d : dimensions) tags = tags || d.starts_with("tag:");
@@ -221,6 +222,17 @@ void OtherWriters::attach(ClickHouse& ch, const std::vector<std::string>& dimens
 
     if (std::string(table) == "focus_costs") {
       rows_ = local_.query("SELECT count(*) FROM temp.main." + quote_ident(temp)).int64(0, 0);
+      // A source with loads but no rows left (removed since) is not one.
+      Result r = local_.query("SELECT DISTINCT x_SourceName FROM temp.main." + quote_ident(temp) +
+                              " ORDER BY 1");
+      sources_.clear();
+      for (size_t i = 0; i < r.row_count(); ++i) sources_.push_back(r.text(i, 0));
+      if (sources_.empty()) {
+        detach();
+        rows_ = 0;
+        return;
+      }
+      other_list = ch_list(sources_);
     } else {
       Result r = local_.query("SELECT DISTINCT x_SourceName FROM temp.main." + quote_ident(temp));
       std::set<std::string> allocated;
