@@ -86,6 +86,9 @@ class Api {
     std::unique_ptr<warehouse::Reader> reader_;
   };
   Reading read();
+  // A machine that reads a ClickHouse warehouse and has no local file of its own: the sync
+  // history the API shows (sources, loads) is then ClickHouse's record of published months.
+  bool clickhouse_only() const { return settings_.clickhouse && !lease_.file_exists(); }
   std::vector<Dashboard> read_dashboards();
   // The cost query the parameters describe, on the rollup when it holds every dimension used
   // (group_by, filters and `also_needs`).

@@ -33,19 +33,35 @@ Payload table_payload(Result result, const std::string& name, JsonObject o = {})
 }  // namespace
 
 Payload Api::sources(const Params&) {
-  auto use = lease_.acquire();
-  auto& con = use.connection();
-  Result status = warehouse::source_status(con, sources::configured_sources(*config_.get()));
-  // Per source and billing period: what is held, and how its latest load went.
-  CostQuery q;
-  bool rollup = model::use_rollup_when_possible(con, q);
-  std::string held =
-      rollup
-          ? "SELECT x_SourceName AS source, x_BillingPeriod AS billing_period, sum(rows) AS rows, "
-            "sum(BilledCost) AS billed_cost FROM cost_daily GROUP BY 1, 2"
-          : "SELECT x_SourceName AS source, x_BillingPeriod AS billing_period, count(*) AS rows, "
-            "sum(BilledCost) AS billed_cost FROM focus_costs GROUP BY 1, 2";
-  Result periods = con.query(
+  // Per source and billing period: what is held, and how its latest load went. On a machine
+  // that only reads ClickHouse, both come from ClickHouse's loads (the latest publish of each
+  // month is what it holds) and there are no runs of this machine.
+  std::optional<WarehouseLease::Use> use;
+  std::optional<Reading> reading;
+  Connection* con = nullptr;
+  std::string held;
+  if (clickhouse_only()) {
+    reading.emplace(read());
+    con = &reading->reader().scratch();
+    std::string published = reading->reader().loads_table();
+    con->execute("CREATE OR REPLACE TEMP VIEW loads AS SELECT * EXCLUDE (bf_ord) FROM " +
+                 quote_ident(published));
+    held =
+        "SELECT source, billing_period, arg_max(rows, finished_at) AS rows, "
+        "arg_max(billed_cost, finished_at) AS billed_cost FROM loads GROUP BY 1, 2";
+  } else {
+    use.emplace(lease_.acquire());
+    con = &use->connection();
+    CostQuery q;
+    held = model::use_rollup_when_possible(*con, q)
+               ? "SELECT x_SourceName AS source, x_BillingPeriod AS billing_period, sum(rows) AS "
+                 "rows, sum(BilledCost) AS billed_cost FROM cost_daily GROUP BY 1, 2"
+               : "SELECT x_SourceName AS source, x_BillingPeriod AS billing_period, count(*) AS "
+                 "rows, sum(BilledCost) AS billed_cost FROM focus_costs GROUP BY 1, 2";
+  }
+  Result status = warehouse::source_status(*con, sources::configured_sources(*config_.get()),
+                                            use ? "" : held);
+  Result periods = con->query(
       "WITH held AS (" + held +
           "), latest AS (SELECT source, billing_period, arg_max(status, finished_at) AS "
           "last_status, "
@@ -59,9 +75,14 @@ Payload Api::sources(const Params&) {
           "USING (source, billing_period) ORDER BY source, billing_period DESC",
       "listing billing periods");
   // The latest runs (scheduled by `billingfoot run`, or `sync`), newest first.
-  Result runs = con.query(
-      "SELECT source, started_at, finished_at, status, partitions_loaded, partitions_unchanged, "
-      "partitions_failed, rows, message FROM runs ORDER BY finished_at DESC LIMIT 100",
+  Result runs = con->query(
+      use ? "SELECT source, started_at, finished_at, status, partitions_loaded, "
+            "partitions_unchanged, partitions_failed, rows, message FROM runs ORDER BY "
+            "finished_at DESC LIMIT 100"
+          : "SELECT NULL::VARCHAR AS source, NULL::TIMESTAMP AS started_at, NULL::TIMESTAMP AS "
+            "finished_at, NULL::VARCHAR AS status, 0 AS partitions_loaded, 0 AS "
+            "partitions_unchanged, 0 AS partitions_failed, 0 AS rows, NULL::VARCHAR AS message "
+            "WHERE false",
       "listing runs");
   JsonObject o;
   o.add("currency", config_.get()->currency)
@@ -71,17 +92,23 @@ Payload Api::sources(const Params&) {
 }
 
 Payload Api::loads(const Params& params) {
-  auto use = lease_.acquire();
-  auto& con = use.connection();
   size_t limit = params.number("limit", 100, 10000);
   std::string where = "";
   if (auto source = params.get("source")) where = " WHERE source = " + quote_literal(*source);
-  Result r = con.query(
+  std::string select =
       "SELECT load_id, source, billing_period, status, rows, billed_cost, effective_cost, "
-      "started_at, "
-      "finished_at, message FROM loads" +
-          where + " ORDER BY finished_at DESC LIMIT " + std::to_string(limit),
-      "listing loads");
+      "started_at, finished_at, message FROM ";
+  std::string order = " ORDER BY finished_at DESC, load_id LIMIT " + std::to_string(limit);
+  if (clickhouse_only()) {
+    Reading reading = read();
+    std::string table = reading.reader().loads_table();
+    return table_payload(
+        reading.reader().scratch().query(select + quote_ident(table) + where + order,
+                                         "listing loads"),
+        "loads");
+  }
+  auto use = lease_.acquire();
+  Result r = use.connection().query(select + "loads" + where + order, "listing loads");
   return table_payload(std::move(r), "loads");
 }
 

@@ -45,6 +45,9 @@ class WarehouseLease {
   // holds the file for longer than lock_wait.
   Use acquire();
   bool is_open();
+  // Whether there is a warehouse file at all (a machine that only reads a ClickHouse warehouse
+  // has none).
+  bool file_exists() const { return std::filesystem::exists(file_); }
 
   // A writer in this process (`billingfoot run`): while an Exclusive lives, the read-only
   // handle is closed and requests wait up to lock_wait, then get WarehouseLocked ("busy").

@@ -69,6 +69,11 @@ class Reader {
   // backends that cannot check without running it accept it).
   virtual void check_sql(const std::string& sql) = 0;
 
+  // The warehouse's record of loads as a table of scratch() (its name is returned), in the
+  // columns of the local `loads` table (load_id, source, billing_period, fingerprint, rows,
+  // billed_cost, effective_cost, started_at, finished_at, status, message). On ClickHouse: every
+  // month any machine published (status ok, the message names the machine).
+  virtual std::string loads_table() = 0;
   // A DuckDB connection for arithmetic on results (exact decimals), on every backend.
   virtual Connection& scratch() = 0;
 };

@@ -109,6 +109,7 @@ class DuckDbReader final : public Reader {
 
   void check_sql(const std::string& sql) override { con_.prepare(sql, "checking the SQL"); }
 
+  std::string loads_table() override { return "loads"; }
   Connection& scratch() override { return con_; }
 
  private:

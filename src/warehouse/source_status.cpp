@@ -14,7 +14,8 @@ bool has_table(Connection& connection, const std::string& table) {
 
 }  // namespace
 
-Result source_status(Connection& connection, const std::vector<ConfiguredSource>& sources) {
+Result source_status(Connection& connection, const std::vector<ConfiguredSource>& sources,
+                     const std::string& held_partitions) {
   std::vector<std::string> configured;
   for (size_t i = 0; i < sources.size(); ++i) {
     configured.push_back("(" + common::quote_literal(sources[i].name) + ", " +
@@ -41,12 +42,17 @@ Result source_status(Connection& connection, const std::vector<ConfiguredSource>
                            "last_run_status FROM runs GROUP BY 1"
                          : "SELECT NULL::VARCHAR AS source, NULL::TIMESTAMP AS last_run, NULL::VARCHAR AS "
                            "last_run_status WHERE false";
+  std::string held = !held_partitions.empty()
+                         ? held_partitions
+                         : "SELECT x_SourceName AS source, x_BillingPeriod AS billing_period, "
+                           "count(*) AS rows, sum(BilledCost) AS billed_cost FROM focus_costs "
+                           "GROUP BY 1, 2";
   std::string sql = "WITH " + values + ", last_runs AS (" + runs + R"(),
 held AS (
-  SELECT x_SourceName AS source, count(DISTINCT x_BillingPeriod) AS periods,
-         min(x_BillingPeriod) || ' .. ' || max(x_BillingPeriod) AS period_range,
-         count(*) AS rows, sum(BilledCost) AS billed_cost
-  FROM focus_costs GROUP BY 1),
+  SELECT source, count(DISTINCT billing_period) AS periods,
+         min(billing_period) || ' .. ' || max(billing_period) AS period_range,
+         sum(rows) AS rows, sum(billed_cost) AS billed_cost
+  FROM ()" + held + R"() GROUP BY 1),
 success AS (
   SELECT source, max(finished_at) AS last_success FROM loads
   WHERE status IN ('ok', 'skipped') GROUP BY 1),

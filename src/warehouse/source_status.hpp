@@ -20,6 +20,9 @@ struct ConfiguredSource {
 // rows, billed_cost, last_error, schedule, last_run, last_run_status. 'stale': the last
 // successful sync is older than stale_after_seconds. `connection` may be an empty in-memory
 // database (nothing synced).
-Result source_status(Connection& connection, const std::vector<ConfiguredSource>& sources);
+// `held_partitions`: SQL giving (source, billing_period, rows, billed_cost) of what the warehouse
+// holds; empty = counted from focus_costs.
+Result source_status(Connection& connection, const std::vector<ConfiguredSource>& sources,
+                     const std::string& held_partitions = "");
 
 }  // namespace billingfoot::warehouse

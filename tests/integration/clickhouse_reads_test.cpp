@@ -310,6 +310,33 @@ TEST_F(ClickHouseReads, TwoMachinesWithDifferentSourcesPublishTheWholeCompanysMo
     EXPECT_EQ(ja.dump(1), jb.dump(1)) << r;
     EXPECT_GT(ja.dump().size(), 200u) << r << " has nothing to compare: " << ja.dump();
   }
+  // A machine that only reads ClickHouse (no local file): its sync history is what every
+  // machine published — per source the same months, rows and billed cost as the DuckDB
+  // warehouse that synced them all.
+  TempDir viewer;
+  write_file(viewer.path() / "billingfoot.yaml",
+             company_yaml(demo.path(), {}, viewer.path() / "data", ch.url()));
+  ServeProcess only(viewer.path(), {}, env);
+  ASSERT_TRUE(only.listening());
+  auto theirs = json::parse(body_of(only.get("/api/v1/sources")));
+  auto ours = json::parse(body_of(duck.get("/api/v1/sources")));
+  ASSERT_EQ(theirs["rows"].size(), 4u) << theirs.dump();
+  for (size_t i = 0; i < 4; ++i) {
+    for (const char* key : {"source", "state", "periods", "period_range", "rows", "billed_cost"}) {
+      EXPECT_EQ(theirs["rows"][i][key], ours["rows"][i][key]) << key << " of " << ours["rows"][i].dump();
+    }
+  }
+  EXPECT_EQ(theirs["periods"].size(), ours["periods"].size());
+  EXPECT_TRUE(theirs["runs"].empty());
+  auto loads = json::parse(body_of(only.get("/api/v1/loads?source=azure")))["rows"];
+  ASSERT_FALSE(loads.empty());
+  for (const auto& l : loads) {
+    EXPECT_EQ(l["source"], "azure");
+    EXPECT_EQ(l["status"], "ok");
+    EXPECT_EQ(l["message"].get<std::string>().rfind("published to ClickHouse by ", 0), 0u) << l.dump();
+  }
+  EXPECT_FALSE(fs::exists(viewer.path() / "data" / "billingfoot.duckdb"));
+
   // Every provider's cost is in the budgets: the company's budget counts all four.
   auto budgets = json::parse(body_of(click.get("/api/v1/budgets")))["rows"];
   bool azure_budget = false;
