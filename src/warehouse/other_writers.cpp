@@ -249,30 +249,28 @@ void OtherWriters::attach(ClickHouse& ch, const std::vector<std::string>& dimens
 
   // The other machines' loads: when their data last changed (what decides whether a model is
   // recomputed) and how complete each source is.
-  if (remote_tables.count("loads")) {
-    pull(ch, local_,
-         "SELECT load_id, source, billing_period, fingerprint, rows, billed_cost, effective_cost, "
-         "published_at, publisher FROM loads WHERE source IN " +
-             other_list,
-         {"load_id", "source", "billing_period", "fingerprint", "rows", "billed_cost",
-          "effective_cost", "published_at", "publisher"},
-         "load_id, source, billing_period, fingerprint, CAST(rows AS BIGINT) AS rows, "
-         "CAST(billed_cost AS DECIMAL(38,10)) AS billed_cost, CAST(effective_cost AS "
-         "DECIMAL(38,10)) AS effective_cost, CAST(published_at AS TIMESTAMP) AS published_at, "
-         "publisher",
-         "bf_other_loads", scratch_dir / ("other_writers_" + random_suffix() + ".csv"),
-         context + ": loads");
-    created_.push_back("TABLE IF EXISTS temp.main.bf_other_loads");
-    local_.execute(
-        "CREATE TEMP VIEW loads AS SELECT load_id, source, billing_period, fingerprint, rows, "
-        "billed_cost, effective_cost, started_at, finished_at, status, message FROM " +
-            quote_ident(db) +
-            ".main.loads UNION ALL SELECT load_id, source, billing_period, fingerprint, rows, "
-            "billed_cost, effective_cost, published_at, published_at, 'ok', 'published to "
-            "ClickHouse by ' || publisher FROM temp.main.bf_other_loads",
-        context + ": loads");
-    created_.push_back("VIEW IF EXISTS temp.main.loads");
-  }
+  pull(ch, local_,
+       "SELECT load_id, source, billing_period, fingerprint, rows, billed_cost, effective_cost, "
+       "published_at, publisher FROM loads WHERE source IN " +
+           other_list,
+       {"load_id", "source", "billing_period", "fingerprint", "rows", "billed_cost",
+        "effective_cost", "published_at", "publisher"},
+       "load_id, source, billing_period, fingerprint, CAST(rows AS BIGINT) AS rows, "
+       "CAST(billed_cost AS DECIMAL(38,10)) AS billed_cost, CAST(effective_cost AS "
+       "DECIMAL(38,10)) AS effective_cost, CAST(published_at AS TIMESTAMP) AS published_at, "
+       "publisher",
+       "bf_other_loads", scratch_dir / ("other_writers_" + random_suffix() + ".csv"),
+       context + ": loads");
+  created_.push_back("TABLE IF EXISTS temp.main.bf_other_loads");
+  local_.execute(
+      "CREATE TEMP VIEW loads AS SELECT load_id, source, billing_period, fingerprint, rows, "
+      "billed_cost, effective_cost, started_at, finished_at, status, message FROM " +
+          quote_ident(db) +
+          ".main.loads UNION ALL SELECT load_id, source, billing_period, fingerprint, rows, "
+          "billed_cost, effective_cost, published_at, published_at, 'ok', 'published to "
+          "ClickHouse by ' || publisher FROM temp.main.bf_other_loads",
+      context + ": loads");
+  created_.push_back("VIEW IF EXISTS temp.main.loads");
 }
 
 }  // namespace billingfoot::warehouse
