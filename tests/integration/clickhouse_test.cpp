@@ -356,8 +356,10 @@ nlohmann::json comparable_json(const std::string& text) {
 
 // Two machines sync one source each into one ClickHouse; hourly charges at half past, across
 // midnight and over a month arrive at the other machine summed per day: its budgets and
-// anomalies equal a DuckDB warehouse's that synced both sources row by row.
-TEST_F(ClickHouseWarehouse, BudgetsAndAnomaliesOfTwoWritersCountBothWritersHourlyCharges) {
+// anomalies equal a DuckDB warehouse's that synced both sources row by row. `extra`: more keys
+// of the warehouse mapping (a cluster); `entry`: the server at `url`.
+void expect_two_writers_see_both(const std::string& url, const std::string& extra,
+                                 const ClickHouseServer& entry) {
   TempDir one, two, all, exports;
   write_file(exports / "east/focus.csv", hourly_file("east-1", "db"));
   write_file(exports / "west/focus.csv", hourly_file("west-1", "none"));
@@ -370,10 +372,12 @@ TEST_F(ClickHouseWarehouse, BudgetsAndAnomaliesOfTwoWritersCountBothWritersHourl
       "anomalies:\n"
       "  dimensions: [ServiceName, BillingAccountId, \"tag:team\"]\n"
       "  min_impact: 5\n";
-  write_file(one / "billingfoot.yaml",
-             config(ch_->url(), "pair", "east", exports / "east") + analysis);
-  write_file(two / "billingfoot.yaml",
-             config(ch_->url(), "pair", "west", exports / "west") + analysis);
+  auto writer = [&](const std::string& source) {
+    std::string yaml = config(url, "pair", source, exports / source) + analysis;
+    return yaml.replace(yaml.find("\nsources:"), 1, "\n" + extra);
+  };
+  write_file(one / "billingfoot.yaml", writer("east"));
+  write_file(two / "billingfoot.yaml", writer("west"));
   write_file(all / "billingfoot.yaml",
              "data_dir: ./.billingfoot\nsources:\n  - {name: east, type: focus, location: " +
                  (exports / "east").string() + "}\n  - {name: west, type: focus, location: " +
@@ -398,9 +402,28 @@ TEST_F(ClickHouseWarehouse, BudgetsAndAnomaliesOfTwoWritersCountBothWritersHourl
     EXPECT_GT(comparable_json(want.out).size(), 2u) << want.out;
   }
   // What ClickHouse's readers get is that too.
-  EXPECT_NE(ch_->query("SELECT count() FROM pair.anomalies WHERE dimension = 'ServiceName' AND "
-                       "value = 'db'"),
+  EXPECT_NE(entry.query("SELECT count() FROM pair.anomalies WHERE dimension = 'ServiceName' AND "
+                        "value = 'db'"),
             "0\n");
+}
+
+TEST_F(ClickHouseWarehouse, BudgetsAndAnomaliesOfTwoWritersCountBothWritersHourlyCharges) {
+  expect_two_writers_see_both(ch_->url(), "", *ch_);
+}
+
+// The same on a two-shard cluster (the other writer's costs are read through the Distributed
+// focus_costs).
+TEST(ClickHouseClusterWriters, BudgetsAndAnomaliesOfTwoWritersCountBothWritersHourlyCharges) {
+  if (!ClickHouseServer::available()) GTEST_SKIP() << "clickhouse-server is not installed";
+  ClickHouseCluster cluster("pair_cluster", 2);
+  expect_two_writers_see_both(cluster.shard(0).url(),
+                              "  cluster: pair_cluster\n  shards: [" + cluster.shard(0).url() +
+                                  ", " + cluster.shard(1).url() + "]\n",
+                              cluster.shard(0));
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_NE(cluster.shard(i).query("SELECT count() FROM pair.focus_costs_local"), "0\n")
+        << "shard " << i;
+  }
 }
 
 }  // namespace
