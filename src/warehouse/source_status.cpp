@@ -51,7 +51,7 @@ Result source_status(Connection& connection, const std::vector<ConfiguredSource>
 held AS (
   SELECT source, count(DISTINCT billing_period) AS periods,
          min(billing_period) || ' .. ' || max(billing_period) AS period_range,
-         sum(rows) AS rows, sum(billed_cost) AS billed_cost
+         CAST(sum(rows) AS BIGINT) AS rows, sum(billed_cost) AS billed_cost
   FROM ()" + held + R"() GROUP BY 1),
 success AS (
   SELECT source, max(finished_at) AS last_success FROM loads
