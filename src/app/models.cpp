@@ -68,8 +68,7 @@ void ensure_models_current(const config::Config& cfg) {
   bool whole = cfg.warehouse.type != "clickhouse";
   {
     auto wh = open_warehouse(cfg, Access::ReadOnly);
-    if (whole ? model::models_current(wh, cfg.model)
-              : model::allocation_current(wh, cfg.model)) {
+    if (whole ? model::models_current(wh, cfg.model) : model::allocation_current(wh, cfg.model)) {
       return;
     }
   }

@@ -73,7 +73,8 @@ bool allocation_current(warehouse::Warehouse& wh, const config::ModelConfig& mod
 
 bool models_current(warehouse::Warehouse& wh, const config::ModelConfig& model) {
   Inputs in = inputs_of(wh, model);
-  return allocation_current(wh, model) && wh.source_state(kUnitCostState, "inputs") == in.unit_costs;
+  return allocation_current(wh, model) &&
+         wh.source_state(kUnitCostState, "inputs") == in.unit_costs;
 }
 
 std::optional<AllocationSummary> refresh_allocation(warehouse::Warehouse& wh,

@@ -59,8 +59,8 @@ Payload Api::sources(const Params&) {
                : "SELECT x_SourceName AS source, x_BillingPeriod AS billing_period, count(*) AS "
                  "rows, sum(BilledCost) AS billed_cost FROM focus_costs GROUP BY 1, 2";
   }
-  Result status = warehouse::source_status(*con, sources::configured_sources(*config_.get()),
-                                            use ? "" : held);
+  Result status =
+      warehouse::source_status(*con, sources::configured_sources(*config_.get()), use ? "" : held);
   Result periods = con->query(
       "WITH held AS (" + held +
           "), latest AS (SELECT source, billing_period, arg_max(status, finished_at) AS "
@@ -102,10 +102,9 @@ Payload Api::loads(const Params& params) {
   if (clickhouse_only()) {
     Reading reading = read();
     std::string table = reading.reader().loads_table();
-    return table_payload(
-        reading.reader().scratch().query(select + quote_ident(table) + where + order,
-                                         "listing loads"),
-        "loads");
+    return table_payload(reading.reader().scratch().query(
+                             select + quote_ident(table) + where + order, "listing loads"),
+                         "loads");
   }
   auto use = lease_.acquire();
   Result r = use.connection().query(select + "loads" + where + order, "listing loads");

@@ -21,9 +21,9 @@ struct Column {
 
 // The charge columns every whole-warehouse model reads (the charge filters, the source's
 // completeness), besides the dimensions asked for.
-const std::vector<std::string> kAlwaysGrouped = {"x_SourceName",   "x_SourceType",
+const std::vector<std::string> kAlwaysGrouped = {"x_SourceName",    "x_SourceType",
                                                  "x_BillingPeriod", "ChargeCategory",
-                                                 "ChargeClass",    "ChargeFrequency"};
+                                                 "ChargeClass",     "ChargeFrequency"};
 const std::vector<std::string> kTimes = {"ChargePeriodStart", "ChargePeriodEnd"};
 const std::vector<std::string> kSums = {"BilledCost", "EffectiveCost", "ListCost",
                                         "ContractedCost"};
@@ -62,9 +62,8 @@ std::set<std::string> clickhouse_names(ClickHouse& ch, const std::string& sql,
 // Runs `sql` on ClickHouse into a CSV file and loads it into the temporary table `table`: the
 // CSV's columns are `csv` (in order, read as text), the table's `select` (expressions over them).
 void pull(ClickHouse& ch, Connection& local, const std::string& sql,
-          const std::vector<std::string>& csv, const std::string& select,
-          const std::string& table, const std::filesystem::path& file,
-          const std::string& context) {
+          const std::vector<std::string>& csv, const std::string& select, const std::string& table,
+          const std::filesystem::path& file, const std::string& context) {
   struct Remove {
     const std::filesystem::path& f;
     ~Remove() {
@@ -98,7 +97,9 @@ OtherWriters::OtherWriters(ClickHouse& ch, Connection& local,
   }
 }
 
-OtherWriters::~OtherWriters() { detach(); }
+OtherWriters::~OtherWriters() {
+  detach();
+}
 
 void OtherWriters::detach() noexcept {
   for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
@@ -114,22 +115,22 @@ void OtherWriters::detach() noexcept {
 void OtherWriters::attach(ClickHouse& ch, const std::vector<std::string>& dimensions,
                           const std::filesystem::path& scratch_dir) {
   const std::string db = local_.query("SELECT current_database()").text(0, 0);
-  const std::string context = "reading the costs other machines published to ClickHouse " +
-                              ch.describe();
+  const std::string context =
+      "reading the costs other machines published to ClickHouse " + ch.describe();
   ch.create_database();  // a first sync finds none yet (and would create it anyway)
   const std::string in_db = "database = " + ch_literal(ch.settings().database);
-  std::set<std::string> remote_tables = clickhouse_names(
-      ch,
-      "SELECT name FROM system.tables WHERE " + in_db +
-          " AND name IN ('focus_costs', 'cost_allocated', 'loads')",
-      context);
+  std::set<std::string> remote_tables =
+      clickhouse_names(ch,
+                       "SELECT name FROM system.tables WHERE " + in_db +
+                           " AND name IN ('focus_costs', 'cost_allocated', 'loads')",
+                       context);
   if (!remote_tables.count("focus_costs") || !remote_tables.count("loads")) return;
 
   std::vector<std::string> local_sources;
   {
-    Result r = local_.query("SELECT DISTINCT x_SourceName FROM " + quote_ident(db) +
-                                ".main.focus_costs ORDER BY 1",
-                            context);
+    Result r = local_.query(
+        "SELECT DISTINCT x_SourceName FROM " + quote_ident(db) + ".main.focus_costs ORDER BY 1",
+        context);
     for (size_t i = 0; i < r.row_count(); ++i) local_sources.push_back(r.text(i, 0));
   }
   // The sources other machines published (loads is small; focus_costs would be read whole).
@@ -150,8 +151,7 @@ void OtherWriters::attach(ClickHouse& ch, const std::vector<std::string>& dimens
     std::vector<Column> cols = local_columns(local_, db, table);
     if (cols.empty() || !remote_tables.count(table)) continue;
     std::set<std::string> remote_cols = clickhouse_names(
-        ch,
-        "SELECT name FROM system.columns WHERE " + in_db + " AND table = " + ch_literal(table),
+        ch, "SELECT name FROM system.columns WHERE " + in_db + " AND table = " + ch_literal(table),
         context);
 
     // The grain: the always-grouped columns and those the dimensions name, as the local table

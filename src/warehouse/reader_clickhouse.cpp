@@ -287,11 +287,16 @@ class ClickHouseReader final : public Reader {
   void check_sql(const std::string&) override {}
 
   std::string loads_table() override {
-    std::vector<std::string> defs = {"load_id VARCHAR",        "source VARCHAR",
-                                     "billing_period VARCHAR", "fingerprint VARCHAR",
-                                     "rows BIGINT",            "billed_cost DECIMAL(38,10)",
-                                     "effective_cost DECIMAL(38,10)", "started_at TIMESTAMP",
-                                     "finished_at TIMESTAMP",  "status VARCHAR",
+    std::vector<std::string> defs = {"load_id VARCHAR",
+                                     "source VARCHAR",
+                                     "billing_period VARCHAR",
+                                     "fingerprint VARCHAR",
+                                     "rows BIGINT",
+                                     "billed_cost DECIMAL(38,10)",
+                                     "effective_cost DECIMAL(38,10)",
+                                     "started_at TIMESTAMP",
+                                     "finished_at TIMESTAMP",
+                                     "status VARCHAR",
                                      "message VARCHAR"};
     ClickHouseResult r;
     if (table_exists("loads")) {
