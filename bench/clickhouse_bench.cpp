@@ -1,6 +1,7 @@
 // ClickHouse cluster benchmark: generates N FOCUS rows (default 50,000,000) over the 12 months
-// of 2024 and 16 billing accounts, delivered by FOCUS sources of up to 10M rows each, starts a two-shard ClickHouse cluster (two
-// clickhouse-server processes, tests/support), then times through the real binary
+// of 2024 and 16 billing accounts, delivered by FOCUS sources of up to 10M rows each, starts a
+// two-shard ClickHouse cluster (two clickhouse-server processes, tests/support), then times through
+// the real binary
 //   1. `billingfoot sync` into the cluster, split from its log into the local normalize and the
 //      load into ClickHouse (staging through the Distributed table + swaps), as rows/s;
 //   2. the explorer's main reports against the DuckDB warehouse file and the ClickHouse cluster
@@ -139,8 +140,7 @@ int main(int argc, char** argv) {
       "data_dir: ./.billingfoot\nwarehouse:\n  type: clickhouse\n  url: " + cluster.shard(0).url() +
           "\n  database: bench\n  user: " + ClickHouseServer::kUser +
           "\n  password: ${CH_PASSWORD}\n  cluster: " + kCluster + "\n  shards: [" +
-          cluster.shard(0).url() + ", " + cluster.shard(1).url() +
-          "]\nsources:\n" + sources);
+          cluster.shard(0).url() + ", " + cluster.shard(1).url() + "]\nsources:\n" + sources);
   // The same local warehouse read as DuckDB.
   billingfoot::testing::write_file(dir / "duck/billingfoot.yaml",
                                    "data_dir: " + (dir / ".billingfoot").string() + "\n");
@@ -155,8 +155,9 @@ int main(int argc, char** argv) {
     per_shard[i].erase(per_shard[i].find_last_not_of('\n') + 1);
   }
 
-  std::printf("rows                       %ld in %ld FOCUS sources (%.0f MB CSV, generated in %.1f s)\n",
-              rows, source_count, mb, gen);
+  std::printf(
+      "rows                       %ld in %ld FOCUS sources (%.0f MB CSV, generated in %.1f s)\n",
+      rows, source_count, mb, gen);
   std::printf("sync into the cluster      %.2f s  (%.0f rows/s end to end)\n", sync, rows / sync);
   std::printf("  local normalize (DuckDB) %.2f s  (%.0f rows/s)\n", sync - load,
               rows / (sync - load));

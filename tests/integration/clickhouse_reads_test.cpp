@@ -2,11 +2,11 @@
 // anomalies, budgets, dashboards as code) is published to a real ClickHouse server, then two
 // `billingfoot serve` processes answer the same requests — one reading the DuckDB file the data
 // was published from, one reading ClickHouse — and every answer must be the same.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "support/cli.hpp"
@@ -225,13 +225,15 @@ std::string company_yaml(const fs::path& demo, const std::vector<std::string>& s
                          const fs::path& data_dir, const std::string& url) {
   std::string yaml = read_file(demo / "billingfoot.yaml");
   yaml = std::regex_replace(yaml, std::regex(R"(\./)"), demo.string() + "/");
-  yaml = std::regex_replace(yaml, std::regex(R"(data_dir: [^\n]+)"), "data_dir: " + data_dir.string());
+  yaml =
+      std::regex_replace(yaml, std::regex(R"(data_dir: [^\n]+)"), "data_dir: " + data_dir.string());
   yaml = std::regex_replace(yaml, std::regex(R"(\n[^\n]*method: (proportional|even)[^\n]*)"), "");
   if (!sources.empty()) {
     std::regex block(R"(  - name: (\w+)\n    type: \w+\n    location: [^\n]+\n)");
     std::string kept;
     for (std::sregex_iterator it(yaml.begin(), yaml.end(), block), end; it != end; ++it) {
-      if (std::find(sources.begin(), sources.end(), (*it)[1].str()) != sources.end()) kept += it->str();
+      if (std::find(sources.begin(), sources.end(), (*it)[1].str()) != sources.end())
+        kept += it->str();
     }
     yaml = std::regex_replace(yaml, block, "");
     yaml = std::regex_replace(yaml, std::regex(R"(\nsources:\n)"), "\nsources:\n" + kept);
@@ -275,7 +277,8 @@ TEST_F(ClickHouseReads, TwoMachinesWithDifferentSourcesPublishTheWholeCompanysMo
              company_yaml(demo.path(), {"aws", "gcp"}, one.path() / "data", ch.url()));
   write_file(two.path() / "billingfoot.yaml",
              company_yaml(demo.path(), {"azure", "datadog"}, two.path() / "data", ch.url()));
-  write_file(all.path() / "billingfoot.yaml", company_yaml(demo.path(), {}, all.path() / "data", ""));
+  write_file(all.path() / "billingfoot.yaml",
+             company_yaml(demo.path(), {}, all.path() / "data", ""));
   std::map<std::string, std::string> env = {{"CH_PASSWORD", ClickHouseServer::kPassword}};
 
   auto first = run_cli({"sync", "--alert"}, env, one.path());
@@ -323,7 +326,8 @@ TEST_F(ClickHouseReads, TwoMachinesWithDifferentSourcesPublishTheWholeCompanysMo
   ASSERT_EQ(theirs["rows"].size(), 4u) << theirs.dump();
   for (size_t i = 0; i < 4; ++i) {
     for (const char* key : {"source", "state", "periods", "period_range", "rows", "billed_cost"}) {
-      EXPECT_EQ(theirs["rows"][i][key], ours["rows"][i][key]) << key << " of " << ours["rows"][i].dump();
+      EXPECT_EQ(theirs["rows"][i][key], ours["rows"][i][key])
+          << key << " of " << ours["rows"][i].dump();
     }
   }
   EXPECT_EQ(theirs["periods"].size(), ours["periods"].size());
@@ -333,7 +337,8 @@ TEST_F(ClickHouseReads, TwoMachinesWithDifferentSourcesPublishTheWholeCompanysMo
   for (const auto& l : loads) {
     EXPECT_EQ(l["source"], "azure");
     EXPECT_EQ(l["status"], "ok");
-    EXPECT_EQ(l["message"].get<std::string>().rfind("published to ClickHouse by ", 0), 0u) << l.dump();
+    EXPECT_EQ(l["message"].get<std::string>().rfind("published to ClickHouse by ", 0), 0u)
+        << l.dump();
   }
   EXPECT_FALSE(fs::exists(viewer.path() / "data" / "billingfoot.duckdb"));
 
