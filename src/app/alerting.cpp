@@ -6,7 +6,6 @@
 #include <cmath>
 #include <iostream>
 
-#include "app/app.hpp"
 #include "app/output.hpp"
 #include "common/strings.hpp"
 #include "notify/dispatch.hpp"
@@ -196,15 +195,6 @@ std::vector<notify::AlertEvent> budget_events(
 bool detect_and_alert(const config::Config& cfg, warehouse::Warehouse& wh, std::ostream& out) {
   config::AnalysisConfig acfg = config::parse_analysis_config(cfg);
   auto& con = wh.connection();
-  // Over the whole warehouse: on a shared ClickHouse warehouse with the sources other machines
-  // publish.
-  std::unique_ptr<warehouse::OtherWriters> others;
-  try {
-    others = other_writers_of(cfg, wh, out);
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << " (anomalies and budgets not checked)\n";
-    return false;
-  }
   analysis::DetectionSummary d = analysis::detect_anomalies(con, acfg, {});
   out << fmt::format("anomalies  {} scopes judged{}: {} found, {} new\n", d.scopes,
                      d.complete_through ? " through " + analysis::iso_day(*d.complete_through) : "",

@@ -26,7 +26,9 @@ std::vector<notify::AlertEvent> budget_events(
     const std::string& currency);
 
 // Detects, updates budget_status and sends alerts, printing one line per step to `out`; false
-// when a delivery failed (it is recorded and retried on the next run).
+// when a delivery failed (it is recorded and retried on the next run). On a shared ClickHouse
+// warehouse, run it as update_models_and_print's `then`, which makes the other machines' costs
+// visible.
 bool detect_and_alert(const config::Config& config, warehouse::Warehouse& warehouse,
                       std::ostream& out);
 

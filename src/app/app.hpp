@@ -65,9 +65,13 @@ std::vector<const config::SourceConfig*> all_sources(const config::Config& cfg);
 // Which allocation dimensions the daily rollup keeps (from the config's allocation section).
 model::RollupOptions rollup_options(const config::Config& cfg);
 
-// After a sync: loads the business metrics (when `with_metrics`), then brings allocation and
-// unit costs up to date, printing one line per step; false when any step failed.
-bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh, bool with_metrics);
+// After a sync: loads the business metrics (when `with_metrics`), then brings allocation, the
+// daily rollup and unit costs up to date, printing one line per step, then runs `then` (the
+// anomaly and budget checks) while the costs other machines published to a shared ClickHouse
+// warehouse are visible, so they are fetched once for both; false when any step failed (`then`
+// is skipped when those costs cannot be read).
+bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh, bool with_metrics,
+                             const std::function<bool()>& then = {});
 // Before reading: recomputes allocation / unit costs when rules or data changed since they
 // were computed (opens the warehouse for writing only then).
 void ensure_models_current(const config::Config& cfg);

@@ -71,9 +71,10 @@ int run_sync(const Globals& globals, const SyncArgs& args) {
   auto wh = open_warehouse(cfg);
   bool ok = sync_and_print(cfg, wh, selected, {{args.from, args.to}, args.full});
   // Metrics are fetched on a full sync only: `--source X` means "only X".
-  ok = update_models_and_print(cfg, wh, args.sources.empty()) && ok;
   // Anomalies and budgets look at allocated cost too, so they run after the models.
-  if (args.alert) ok = detect_and_alert(cfg, wh, std::cout) && ok;
+  ok = update_models_and_print(cfg, wh, args.sources.empty(), [&] {
+         return !args.alert || detect_and_alert(cfg, wh, std::cout);
+       }) && ok;
   // The shared ClickHouse warehouse gets every month loaded here that it does not hold yet.
   ok = publish_and_print(cfg, wh, std::cout) && ok;
   return ok ? 0 : 1;

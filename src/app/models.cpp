@@ -12,8 +12,8 @@
 
 namespace billingfoot::app {
 
-bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh,
-                             bool with_metrics) {
+bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh, bool with_metrics,
+                             const std::function<bool()>& then) {
   const config::ModelConfig& model = cfg.model;
   bool ok = true;
   if (with_metrics) {
@@ -45,13 +45,13 @@ bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh
   // Dashboards read the daily rollup: brought up to date with what was just loaded and, when
   // allocation is configured, with the allocation just computed (its base table).
   model::refresh_cost_daily(wh.connection(), rollup_options(cfg));
-  // Unit costs are over the whole warehouse: on a shared ClickHouse warehouse they include the
-  // sources other machines publish.
+  // Unit costs, anomalies and budgets are over the whole warehouse: on a shared ClickHouse
+  // warehouse they include the sources other machines publish.
   std::unique_ptr<warehouse::OtherWriters> others;
   try {
     others = other_writers_of(cfg, wh, std::cout);
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << " (unit costs not recomputed)\n";
+    std::cerr << "error: " << e.what() << " (unit costs, anomalies and budgets not recomputed)\n";
     return false;
   }
   std::optional<int64_t> unit_cost_rows = model::refresh_unit_costs(wh, model);
@@ -59,6 +59,7 @@ bool update_models_and_print(const config::Config& cfg, warehouse::Warehouse& wh
     std::cout << fmt::format("unit costs  {} definitions, {} periods\n", model.unit_costs.size(),
                              *unit_cost_rows);
   }
+  if (then) ok = then() && ok;
   return ok;
 }
 

@@ -418,9 +418,10 @@ class Service {
   // logged; the service goes on.
   void update_models(const config::Config& cfg, warehouse::Warehouse& wh) {
     try {
-      bool ok = update_models_and_print(cfg, wh, true);
       bool analysis = cfg.anomalies.IsDefined() || cfg.budgets.IsDefined() || cfg.alerts.IsDefined();
-      if (analysis) ok = detect_and_alert(cfg, wh, std::cout) && ok;
+      bool ok = update_models_and_print(cfg, wh, true, [&] {
+        return !analysis || detect_and_alert(cfg, wh, std::cout);
+      });
       std::cout.flush();
       models_dirty_ = false;
       if (!ok) say("models: a step failed (see above); the next sync retries it");

@@ -63,17 +63,25 @@ std::string cost_table(const config::ModelConfig& model) {
   return model.allocation.configured ? "cost_allocated" : "focus_costs";
 }
 
-bool allocation_current(warehouse::Warehouse& wh, const config::ModelConfig& model) {
-  Inputs in = inputs_of(wh, model);
+namespace {
+
+bool allocation_current(warehouse::Warehouse& wh, const config::ModelConfig& model,
+                        const Inputs& in) {
   return model.allocation.configured
              ? table_exists(wh, "cost_allocated") &&
                    wh.source_state(kAllocationState, "inputs") == in.allocation
              : !table_exists(wh, "cost_allocated");
 }
 
+}  // namespace
+
+bool allocation_current(warehouse::Warehouse& wh, const config::ModelConfig& model) {
+  return allocation_current(wh, model, inputs_of(wh, model));
+}
+
 bool models_current(warehouse::Warehouse& wh, const config::ModelConfig& model) {
   Inputs in = inputs_of(wh, model);
-  return allocation_current(wh, model) &&
+  return allocation_current(wh, model, in) &&
          wh.source_state(kUnitCostState, "inputs") == in.unit_costs;
 }
 

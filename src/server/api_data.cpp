@@ -56,8 +56,7 @@ Payload Api::sources(const Params&) {
     held = model::use_rollup_when_possible(*con, q)
                ? "SELECT x_SourceName AS source, x_BillingPeriod AS billing_period, sum(rows) AS "
                  "rows, sum(BilledCost) AS billed_cost FROM cost_daily GROUP BY 1, 2"
-               : "SELECT x_SourceName AS source, x_BillingPeriod AS billing_period, count(*) AS "
-                 "rows, sum(BilledCost) AS billed_cost FROM focus_costs GROUP BY 1, 2";
+               : warehouse::kHeldInFocusCosts;
   }
   Result status =
       warehouse::source_status(*con, sources::configured_sources(*config_.get()), use ? "" : held);

@@ -144,11 +144,10 @@ void OtherWriters::attach(ClickHouse& ch, const std::vector<std::string>& dimens
   sources_.assign(others.begin(), others.end());
   std::string other_list = ch_list(sources_);
 
-  bool tags = false;
-  for (const auto& d : dimensions) tags = tags || d.starts_with("tag:");
-
+  bool local_allocated = false;  // the local file has cost_allocated
   for (const std::string table : {"focus_costs", "cost_allocated"}) {
     std::vector<Column> cols = local_columns(local_, db, table);
+    if (std::string(table) == "cost_allocated") local_allocated = !cols.empty();
     if (cols.empty() || !remote_tables.count(table)) continue;
     std::set<std::string> remote_cols = clickhouse_names(
         ch, "SELECT name FROM system.columns WHERE " + in_db + " AND table = " + ch_literal(table),
@@ -167,7 +166,6 @@ void OtherWriters::attach(ClickHouse& ch, const std::vector<std::string>& dimens
     };
     for (const auto& name : kAlwaysGrouped) add(name);
     for (const auto& d : dimensions) add(d.starts_with("tag:") ? "Tags" : d);
-    if (tags) add("Tags");
 
     std::vector<std::string> ch_select, ch_group, csv, duck_select, view_columns;
     for (const auto& g : grouped) {
@@ -242,10 +240,7 @@ void OtherWriters::attach(ClickHouse& ch, const std::vector<std::string>& dimens
       }
     }
   }
-  if (find(local_columns(local_, db, "cost_allocated"), "x_SourceName") &&
-      !remote_tables.count("cost_allocated")) {
-    unallocated_ = sources_;
-  }
+  if (local_allocated && !remote_tables.count("cost_allocated")) unallocated_ = sources_;
 
   // The other machines' loads: when their data last changed (what decides whether a model is
   // recomputed) and how complete each source is.

@@ -42,11 +42,7 @@ Result source_status(Connection& connection, const std::vector<ConfiguredSource>
                            "last_run_status FROM runs GROUP BY 1"
                          : "SELECT NULL::VARCHAR AS source, NULL::TIMESTAMP AS last_run, NULL::VARCHAR AS "
                            "last_run_status WHERE false";
-  std::string held = !held_partitions.empty()
-                         ? held_partitions
-                         : "SELECT x_SourceName AS source, x_BillingPeriod AS billing_period, "
-                           "count(*) AS rows, sum(BilledCost) AS billed_cost FROM focus_costs "
-                           "GROUP BY 1, 2";
+  std::string held = held_partitions.empty() ? kHeldInFocusCosts : held_partitions;
   std::string sql = "WITH " + values + ", last_runs AS (" + runs + R"(),
 held AS (
   SELECT source, count(DISTINCT billing_period) AS periods,

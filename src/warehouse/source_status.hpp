@@ -20,8 +20,13 @@ struct ConfiguredSource {
 // rows, billed_cost, last_error, schedule, last_run, last_run_status. 'stale': the last
 // successful sync is older than stale_after_seconds. `connection` may be an empty in-memory
 // database (nothing synced).
+// What focus_costs holds per partition: (source, billing_period, rows, billed_cost).
+inline constexpr const char* kHeldInFocusCosts =
+    "SELECT x_SourceName AS source, x_BillingPeriod AS billing_period, count(*) AS rows, "
+    "sum(BilledCost) AS billed_cost FROM focus_costs GROUP BY 1, 2";
+
 // `held_partitions`: SQL giving (source, billing_period, rows, billed_cost) of what the warehouse
-// holds; empty = counted from focus_costs.
+// holds; empty = kHeldInFocusCosts.
 Result source_status(Connection& connection, const std::vector<ConfiguredSource>& sources,
                      const std::string& held_partitions = "");
 
