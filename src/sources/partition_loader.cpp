@@ -71,7 +71,8 @@ PeriodResult load_streamed_period(warehouse::Warehouse& warehouse, const StagedL
     warehouse::StreamedLoad s{load.source,
                               load.source_type,
                               period,
-                              load.staging_relation,
+                              load.streamed_views.empty() ? std::vector<std::string>{load.staging_relation}
+                                                          : load.streamed_views,
                               load.fingerprint_prefix,
                               // The rows held can only be kept when the same mapping made them.
                               !options.full && warehouse.last_fingerprint(load.source, period).starts_with(

@@ -18,6 +18,9 @@ struct StagedLoad {
   // so that old loads are not mistaken for current ones.
   std::string fingerprint_prefix;
   std::string started_at;
+  // load_streamed_period: the views whose rows make up the period, inserted in this order
+  // (warehouse::StreamedLoad::views); empty: staging_relation alone.
+  std::vector<std::string> streamed_views = {};
 };
 
 std::vector<PeriodResult> load_staged_periods(warehouse::Warehouse& warehouse, const StagedLoad& load,

@@ -202,14 +202,14 @@ LoadOutcome Warehouse::replace_partition_streamed(const StreamedLoad& load) {
   LoadOutcome out;
   out.load_id = new_load_id();
   Transaction tx(connection_);
-  add_missing_extra_columns(load.view);
+  for (const auto& view : load.views) add_missing_extra_columns(view);
 
-  // The view is evaluated once, straight into focus_costs (BY NAME, as replace_partition),
+  // Each view is evaluated once, straight into focus_costs (BY NAME, as replace_partition),
   // next to the partition's old rows, which are deleted afterwards unless the new rows turn out
-  // to be the same. The view is a UNION, which gives DuckDB no batch order to insert in parallel
-  // by: keeping insertion order would make the insert single-threaded. focus_costs rows have no
-  // order, so it is switched off for the insert (when the configuration is locked, the insert
-  // runs in order, only slower).
+  // to be the same. A view may be a UNION, which gives DuckDB no batch order to insert in
+  // parallel by: keeping insertion order would make the insert single-threaded. focus_costs rows
+  // have no order, so it is switched off for the insert (when the configuration is locked, the
+  // insert runs in order, only slower).
   int64_t inserted = 0;
   {
     common::StepTimer timer(context + ": insert");
@@ -230,11 +230,13 @@ LoadOutcome Warehouse::replace_partition_streamed(const StreamedLoad& load) {
         }
       }
     } restore{connection_, unordered};
-    Result r = connection_.query("INSERT INTO focus_costs BY NAME SELECT *, " + quote_literal(load.source) +
-                                     " AS x_SourceName, " + quote_literal(load.source_type) + " AS x_SourceType, " +
-                                     quote_literal(out.load_id) + " AS x_LoadId FROM " + quote_ident(load.view),
-                                 context);
-    inserted = r.int64(0, 0);
+    for (const auto& view : load.views) {
+      Result r = connection_.query("INSERT INTO focus_costs BY NAME SELECT *, " + quote_literal(load.source) +
+                                       " AS x_SourceName, " + quote_literal(load.source_type) + " AS x_SourceType, " +
+                                       quote_literal(out.load_id) + " AS x_LoadId FROM " + quote_ident(view),
+                                   context);
+      inserted += r.int64(0, 0);
+    }
   }
   common::failpoint("replace_partition.after_insert");
 
@@ -273,11 +275,16 @@ LoadOutcome Warehouse::replace_partition_streamed(const StreamedLoad& load) {
   // hashes over the view's columns (order-independent; duplicates do not cancel out).
   if (load.keep_if_same && t.int64(0, 5) == out.rows && t.text(0, 6) == out.billed_cost &&
       t.text(0, 7) == out.effective_cost) {
-    Result cols = connection_.query("SELECT column_name FROM information_schema.columns WHERE table_name = " +
-                                        quote_literal(load.view) + " ORDER BY ordinal_position",
-                                    context);
-    std::vector<std::string> names;
-    for (size_t i = 0; i < cols.row_count(); ++i) names.push_back(quote_ident(cols.text(i, 0)));
+    std::vector<std::string> names;  // the columns of all views, each once
+    std::set<std::string> seen;
+    for (const auto& view : load.views) {
+      Result cols = connection_.query("SELECT column_name FROM information_schema.columns WHERE table_name = " +
+                                          quote_literal(view) + " ORDER BY ordinal_position",
+                                      context);
+      for (size_t i = 0; i < cols.row_count(); ++i) {
+        if (seen.insert(common::to_lower(cols.text(i, 0))).second) names.push_back(quote_ident(cols.text(i, 0)));
+      }
+    }
     std::string row_hash = "hash(" + common::join(names, ", ") + ")::HUGEINT";
     common::StepTimer timer(context + ": comparing with the rows held");
     auto same = connection_.prepare("SELECT coalesce(sum(" + row_hash + ") FILTER (WHERE x_LoadId = $3), 0) = "

@@ -39,7 +39,10 @@ struct StreamedLoad {
   std::string source;
   std::string source_type;
   std::string billing_period;
-  std::string view;                // the rows: focus_costs columns by name plus x_ extras
+  // The rows: views of focus_costs columns by name plus x_ extras, inserted in this order. Put
+  // views of few rows first: rows inserted after a large parallel insert are appended to the last
+  // row group it wrote, which DuckDB then compresses a second time.
+  std::vector<std::string> views;
   std::string fingerprint_prefix;  // prepended to "rows=…;billed=…;load=…" of the new rows
   // When the new rows equal the rows the partition holds (same count, same BilledCost and
   // EffectiveCost totals, then the same sum of row hashes over the view's columns), the

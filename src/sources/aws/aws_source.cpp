@@ -185,11 +185,13 @@ class AwsSource : public Source {
     try {
       std::vector<fs::path> files = land(d);
       bool streamed = stage(warehouse.connection(), d, files);
-      StagedLoad load{name_, "aws_data_exports", "aws_staged_rows", "aws:" + mapping_version() + ":", started_at};
+      StagedLoad load{name_, "aws_data_exports", "aws_staged_rows", "aws:" + mapping_version() + ":", started_at,
+                      {"aws_staged_added", "aws_staged_line_items"}};
       std::vector<PeriodResult> results;
       if (streamed) {
-        // CUR: the mapping view is evaluated once, straight into focus_costs. When the load
-        // fails, evaluating it alone tells a conversion error or a bad row apart.
+        // CUR: the mapping views are evaluated once, straight into focus_costs (the few added
+        // rows first, then the line items). When the load fails, evaluating the mapping alone
+        // tells a conversion error or a bad row apart.
         results.push_back(load_streamed_period(warehouse, load, d.billing_period, options, [&] {
           explain_mapping_failure(warehouse.connection(), d);
         }));
@@ -236,8 +238,9 @@ class AwsSource : public Source {
     return files;
   }
 
-  // Prepares aws_staged_rows: a staging table of a FOCUS export's rows (returns false), or a view
-  // mapping a CUR delivery's files to FOCUS rows, meant to be read once (returns true).
+  // Prepares aws_staged_rows: a staging table of a FOCUS export's rows (returns false), or views
+  // mapping a CUR delivery's files to FOCUS rows, meant to be read once (returns true): all rows
+  // in aws_staged_rows, and its two parts aws_staged_added and aws_staged_line_items.
   bool stage(warehouse::Connection& con, const Delivery& d, const std::vector<fs::path>& files) {
     con.execute(std::string(common::embedded_resource("sources/macros.sql")), "defining conversion macros");
     std::vector<std::vector<std::pair<std::string, std::string>>> columns(files.size());
@@ -277,9 +280,11 @@ class AwsSource : public Source {
     con.execute(std::string(common::embedded_resource("sources/aws/service_categories.sql")));
     con.execute(std::string(common::embedded_resource("sources/aws/regions.sql")));
     try {
-      con.execute("CREATE OR REPLACE TEMP VIEW aws_staging AS\n" +
-                  std::string(common::embedded_resource("sources/aws/cur_to_focus.sql")));
+      con.execute(std::string(common::embedded_resource("sources/aws/cur_to_focus.sql")));
       con.execute("CREATE OR REPLACE TEMP VIEW aws_staged_rows AS SELECT * EXCLUDE (bf_file) FROM aws_staging");
+      con.execute("CREATE OR REPLACE TEMP VIEW aws_staged_added AS SELECT * EXCLUDE (bf_file) FROM aws_cur_added");
+      con.execute(
+          "CREATE OR REPLACE TEMP VIEW aws_staged_line_items AS SELECT * EXCLUDE (bf_file) FROM aws_cur_line_items");
     } catch (const warehouse::Error& e) {
       throw InputError("source " + name_ + ": billing period " + d.billing_period +
                        ": cannot convert the CUR files to FOCUS: " + conversion_message(e) + " (files: " +
@@ -353,13 +358,18 @@ class AwsSource : public Source {
 
   void cleanup(warehouse::Connection& con) {
     try {
-      con.execute("DROP VIEW IF EXISTS aws_staged_rows");
+      for (const char* view : {"aws_staged_rows", "aws_staged_added", "aws_staged_line_items"}) {
+        con.execute(std::string("DROP VIEW IF EXISTS ") + view);
+      }
       // A table when a FOCUS export was staged, a view when a CUR delivery was mapped.
       auto staging = con.query("SELECT table_type FROM information_schema.tables WHERE table_name = 'aws_staging'");
       if (staging.row_count()) {
         con.execute(staging.text(0, 0) == "VIEW" ? "DROP VIEW aws_staging" : "DROP TABLE aws_staging");
       }
-      con.execute("DROP VIEW IF EXISTS aws_cur_input");
+      for (const char* view : {"aws_cur_added", "aws_cur_line_items", "aws_cur_negation_remainder", "aws_cur_unused",
+                               "aws_cur_focus", "aws_cur_charges", "aws_cur_rows", "aws_cur_input"}) {
+        con.execute(std::string("DROP VIEW IF EXISTS ") + view);
+      }
       focus::drop_focus_staging(con);
       drop_raw_views(con);
     } catch (const std::exception& e) {

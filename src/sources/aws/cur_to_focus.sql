@@ -74,14 +74,19 @@
 --                  commitment's cost for the period.
 --   ListCost       public on-demand cost; Tax, Credit, Refund and rows without a public price
 --                  list at what they bill.
--- The result is a query (the loader inserts it into focus_costs in one streaming pass). Every CTE
--- is NOT MATERIALIZED: materialized, each would hold every row of the month in memory
--- (gigabytes for a large payer). The file is read three times: once for all rows, twice more
--- with filters DuckDB pushes into the scan (commitment fee rows for `unused`, Savings Plan
--- rows for `negation_remainder`), which touch a few percent of the rows. Tags and the Name tag
--- come from bf_cur_tags_json / bf_cur_name_tag, C++ functions (cur_tags.cpp) that read a row's
--- map once. Macros: ../macros.sql and macros.sql here.
-WITH rows AS NOT MATERIALIZED (
+-- The mapping is a chain of temporary views, which DuckDB expands where they are used (never
+-- stored: stored, each would hold every row of the month, gigabytes for a large payer). It ends
+-- in two parts the loader inserts into focus_costs in order, each in one streaming pass:
+--   aws_cur_added       the few rows the mapping adds (unused commitment, negation remainders);
+--   aws_cur_line_items  one row per line item.
+-- The few rows go first: rows inserted after a large parallel insert are appended to the last
+-- row group it wrote, which DuckDB then compresses a second time. aws_staging is both parts.
+-- The file is read three times: once for all line items, twice more with filters DuckDB pushes
+-- into the scan (commitment fee rows for `unused`, Savings Plan rows for `negation_remainder`),
+-- which touch a few percent of the rows. Tags and the Name tag come from bf_cur_tags_json /
+-- bf_cur_name_tag, C++ functions (cur_tags.cpp) that read a row's map once. Macros:
+-- ../macros.sql and macros.sql here.
+CREATE OR REPLACE TEMP VIEW aws_cur_rows AS (
   SELECT
     *,
     line_item_line_item_type AS item_type,
@@ -94,8 +99,8 @@ WITH rows AS NOT MATERIALIZED (
     line_item_usage_start_date AS usage_start,
     line_item_usage_end_date AS usage_end
   FROM aws_cur_input
-),
-charges AS NOT MATERIALIZED (
+);
+CREATE OR REPLACE TEMP VIEW aws_cur_charges AS (
   SELECT
     *,
     CASE
@@ -113,10 +118,10 @@ charges AS NOT MATERIALIZED (
     item_type IN ('DiscountedUsage', 'SavingsPlanCoveredUsage') AS is_covered,
     item_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee')
       OR (item_type = 'Fee' AND commitment_arn IS NOT NULL) AS is_commitment_fee
-  FROM rows
+  FROM aws_cur_rows
   WHERE item_type IS DISTINCT FROM 'SavingsPlanNegation'
-),
-focus AS NOT MATERIALIZED (
+);
+CREATE OR REPLACE TEMP VIEW aws_cur_focus AS (
   SELECT
     line_item_availability_zone AS AvailabilityZone,
     CASE WHEN item_type = 'SavingsPlanCoveredUsage' THEN CAST(0 AS DECIMAL(38,10)) ELSE cost END AS BilledCost,
@@ -228,13 +233,13 @@ focus AS NOT MATERIALIZED (
                                    reservation_unused_amortized_upfront_fee_for_billing_period__text), 0)
              + coalesce(bf_cur_money(reservation_unused_recurring_fee, reservation_unused_recurring_fee__text), 0)
     END AS bf_unused
-  FROM charges
+  FROM aws_cur_charges AS charges
   LEFT JOIN aws_service_categories sc ON sc.product_code = charges.line_item_product_code
   LEFT JOIN aws_regions rg ON rg.region_id = coalesce(charges.product_region_code, charges.product_region)
-),
+);
 -- The part of each commitment the period did not use, as FOCUS wants it: a Usage row with
 -- CommitmentDiscountStatus Unused, billed 0 (the fee row bills it), effective = unused cost.
-unused AS NOT MATERIALIZED (
+CREATE OR REPLACE TEMP VIEW aws_cur_unused AS (
   SELECT
     * REPLACE (
       CAST(0 AS DECIMAL(38,10)) AS BilledCost,
@@ -258,12 +263,12 @@ unused AS NOT MATERIALIZED (
       NULL AS x_LineItemId,
       'Unused commitment' AS x_LineItemType
     )
-  FROM focus
+  FROM aws_cur_focus
   -- The line item type test is what bf_unused tests first; DuckDB pushes it down to the scan.
   WHERE x_LineItemType IN ('SavingsPlanRecurringFee', 'RIFee') AND bf_unused IS NOT NULL AND bf_unused <> 0
-),
+);
 -- Covered usage and its negation must cancel on the invoice; what does not cancel stays billed.
-negation_remainder AS NOT MATERIALIZED (
+CREATE OR REPLACE TEMP VIEW aws_cur_negation_remainder AS (
   SELECT
     any_value(bill_payer_account_id) AS BillingAccountId,
     line_item_usage_account_id AS SubAccountId,
@@ -274,14 +279,15 @@ negation_remainder AS NOT MATERIALIZED (
     any_value(bill_invoicing_entity) AS issuer,
     any_value(bill_invoice_id) AS invoice,
     any_value(bf_file) AS bf_file
-  FROM rows
+  FROM aws_cur_rows
   WHERE item_type IN ('SavingsPlanCoveredUsage', 'SavingsPlanNegation')
   GROUP BY line_item_usage_account_id
   HAVING sum(cost) <> 0
-)
-SELECT * EXCLUDE (bf_unused) FROM focus
-UNION ALL BY NAME
-SELECT * EXCLUDE (bf_unused) FROM unused
+);
+CREATE OR REPLACE TEMP VIEW aws_cur_line_items AS
+SELECT * EXCLUDE (bf_unused) FROM aws_cur_focus;
+CREATE OR REPLACE TEMP VIEW aws_cur_added AS
+SELECT * EXCLUDE (bf_unused) FROM aws_cur_unused
 UNION ALL BY NAME
 SELECT
   BillingAccountId, SubAccountId,
@@ -295,4 +301,8 @@ SELECT
   'AWS' AS HostProviderName, 'Savings Plans for AWS Compute usage' AS ServiceName, 'Compute' AS ServiceCategory,
   'Other (Compute)' AS ServiceSubcategory, 'SavingsPlanNegation remainder' AS x_LineItemType,
   strftime(period_start, '%Y-%m') AS x_BillingPeriod, bf_file
-FROM negation_remainder
+FROM aws_cur_negation_remainder;
+CREATE OR REPLACE TEMP VIEW aws_staging AS
+SELECT * FROM aws_cur_line_items
+UNION ALL BY NAME
+SELECT * FROM aws_cur_added;
