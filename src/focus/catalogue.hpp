@@ -46,6 +46,10 @@ struct ServiceCategory {
 };
 const std::vector<ServiceCategory>& service_categories();
 
+// Whether a focus_costs column's values repeat within a row group in every bill (provider,
+// account, service, region and category names, units, currencies): stored dictionary-compressed.
+bool repeats_within_row_group(std::string_view name);
+
 // CREATE TABLE statement for focus_costs derived from the catalogue.
 std::string focus_costs_ddl(std::string_view table_name = "focus_costs");
 

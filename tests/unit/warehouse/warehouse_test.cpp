@@ -59,6 +59,39 @@ TEST(Warehouse, FocusCostsHasEveryCatalogueColumnWithItsTypeThenOurColumns) {
   EXPECT_EQ(cols.text(focus.size() + 2, 0), "x_LoadId");
 }
 
+TEST(Warehouse, ColumnsWhoseValuesRepeatAreStoredDictionaryCompressedOthersAsDuckDbChooses) {
+  // Every name in the list is a string column of focus_costs (a misspelt name would be skipped).
+  size_t named = 0;
+  for (const auto& c : billingfoot::focus::columns()) {
+    if (!billingfoot::focus::repeats_within_row_group(c.name)) continue;
+    ++named;
+    EXPECT_EQ(c.type, billingfoot::focus::ColumnType::String) << c.name;
+  }
+  for (const auto& c : billingfoot::focus::billingfoot_columns()) {
+    named += billingfoot::focus::repeats_within_row_group(c.name) ? 1 : 0;
+  }
+  EXPECT_EQ(named, 35u + 4u);
+  EXPECT_FALSE(billingfoot::focus::repeats_within_row_group("ResourceId"));
+  EXPECT_FALSE(billingfoot::focus::repeats_within_row_group("Tags"));
+
+  // Stored: a named column keeps dictionary compression even where another would be smaller
+  // (unique values), a column not named gets what DuckDB finds best (FSST for unique values).
+  bt::TempDir dir;
+  auto w = wh::Warehouse::open(dir / "w.duckdb", schema_migrations());
+  w.connection().execute(
+      "INSERT INTO focus_costs (BilledCost, BillingPeriodStart, ServiceName, ResourceId, x_SourceName, "
+      "x_SourceType, x_LoadId, x_BillingPeriod) SELECT 1, TIMESTAMP '2025-01-01', md5(i::VARCHAR), "
+      "md5(i::VARCHAR), 's', 't', 'l', '2025-01' FROM range(200000) r(i)");
+  w.connection().execute("CHECKPOINT");
+  auto compression = [&](const std::string& column) {
+    return one(w, "SELECT string_agg(DISTINCT compression, ',' ORDER BY compression) FROM "
+                  "pragma_storage_info('focus_costs') WHERE column_name = '" + column + "' AND segment_type = 'VARCHAR'");
+  };
+  EXPECT_EQ(compression("ServiceName"), "Dictionary");
+  EXPECT_EQ(compression("ResourceId"), "FSST");
+  EXPECT_EQ(one(w, "SELECT count(DISTINCT ServiceName) FROM focus_costs"), "200000");
+}
+
 TEST(Warehouse, MigrationsAreRecordedAndAppliedOnlyOnce) {
   bt::TempDir dir;
   auto file = dir / "w.duckdb";
