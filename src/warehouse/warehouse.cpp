@@ -272,7 +272,7 @@ LoadOutcome Warehouse::replace_partition_streamed(const StreamedLoad& load) {
   }
 
   // Only when count and totals match can the content be the same: then compare the sums of row
-  // hashes over the view's columns (order-independent; duplicates do not cancel out).
+  // hashes over the views' columns (order-independent; duplicates do not cancel out).
   if (load.keep_if_same && t.int64(0, 5) == out.rows && t.text(0, 6) == out.billed_cost &&
       t.text(0, 7) == out.effective_cost) {
     std::vector<std::string> names;  // the columns of all views, each once
