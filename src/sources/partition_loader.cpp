@@ -20,7 +20,11 @@ std::vector<PeriodResult> load_staged_periods(warehouse::Warehouse& warehouse, c
                             quote_ident(load.staging_relation) + " t GROUP BY 1 ORDER BY 1",
                         "fingerprinting " + load.source);
   }
+  // Unchanged periods are recorded as such; the changed ones are replaced together, in one
+  // transaction and one insert (one pass over the staged rows instead of one per period).
   std::vector<PeriodResult> results;
+  std::vector<warehouse::PartitionLoad> changed;
+  std::vector<size_t> changed_result;  // index in results of each changed period
   for (size_t i = 0; i < periods.row_count(); ++i) {
     std::string period = periods.text(i, 0);
     if (!options.range.contains(period)) continue;
@@ -39,13 +43,10 @@ std::vector<PeriodResult> load_staged_periods(warehouse::Warehouse& warehouse, c
         r.billed_cost = t.text(0, 1);
         warehouse.record_load({load.source, period, fingerprint, "skipped", "unchanged", load.started_at});
       } else {
-        warehouse::PartitionLoad p{load.source, load.source_type, period, fingerprint,
-                                   load.staging_relation, load.started_at};
-        common::StepTimer timer(load.source + " " + period + ": replace partition");
-        auto outcome = warehouse.replace_partition(p);
+        changed.push_back({load.source, load.source_type, period, fingerprint, load.staging_relation,
+                           load.started_at});
+        changed_result.push_back(results.size());
         r.status = PeriodStatus::Loaded;
-        r.rows = outcome.rows;
-        r.billed_cost = outcome.billed_cost;
       }
     } catch (const std::exception& e) {
       r.status = PeriodStatus::Failed;
@@ -58,6 +59,28 @@ std::vector<PeriodResult> load_staged_periods(warehouse::Warehouse& warehouse, c
       }
     }
     results.push_back(std::move(r));
+  }
+  if (changed.empty()) return results;
+  try {
+    common::StepTimer timer(load.source + ": replace " + std::to_string(changed.size()) + " partitions");
+    auto outcomes = warehouse.replace_partitions(changed);
+    for (size_t k = 0; k < changed.size(); ++k) {
+      results[changed_result[k]].rows = outcomes[k].rows;
+      results[changed_result[k]].billed_cost = outcomes[k].billed_cost;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {}", load.source, e.what());
+    for (size_t k = 0; k < changed.size(); ++k) {
+      PeriodResult& r = results[changed_result[k]];
+      r.status = PeriodStatus::Failed;
+      r.message = e.what();
+      try {
+        warehouse.record_load({load.source, r.billing_period, changed[k].fingerprint, "failed", e.what(),
+                               load.started_at});
+      } catch (const std::exception& e2) {
+        spdlog::error("{} {}: could not record the failed load: {}", load.source, r.billing_period, e2.what());
+      }
+    }
   }
   return results;
 }

@@ -1,5 +1,6 @@
 #include "warehouse/warehouse.hpp"
 
+#include <map>
 #include <set>
 
 #include <chrono>
@@ -120,56 +121,84 @@ void Warehouse::add_missing_extra_columns(const std::string& staging_relation) {
   }
 }
 
-void Warehouse::delete_partition(const std::string& source, const std::string& billing_period,
-                                 const std::string& context) {
-  auto del = connection_.prepare("DELETE FROM focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?", context);
-  del.bind(1, source).bind(2, billing_period).execute();
-  common::failpoint("replace_partition.after_delete");
-}
+LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) { return replace_partitions({load}).front(); }
 
-LoadOutcome Warehouse::replace_partition(const PartitionLoad& load) {
-  std::string context = "loading " + load.source + " " + load.billing_period;
-  LoadOutcome out;
-  out.load_id = new_load_id();
+std::vector<LoadOutcome> Warehouse::replace_partitions(const std::vector<PartitionLoad>& loads) {
+  if (loads.empty()) return {};
+  const PartitionLoad& first = loads.front();
+  std::vector<std::string> periods;  // quoted
+  std::string load_id_of = "CASE x_BillingPeriod";
+  std::vector<LoadOutcome> out(loads.size());
+  for (size_t i = 0; i < loads.size(); ++i) {
+    if (loads[i].source != first.source || loads[i].staging_relation != first.staging_relation) {
+      throw Error("loading " + first.source, "replace_partitions takes one source and one staging relation");
+    }
+    out[i].load_id = new_load_id();
+    periods.push_back(quote_literal(loads[i].billing_period));
+    load_id_of += " WHEN " + periods.back() + " THEN " + quote_literal(out[i].load_id);
+  }
+  load_id_of += " END";
+  std::string in_periods = "(" + common::join(periods, ", ") + ")";
+  std::string context = "loading " + first.source + " " +
+                        (loads.size() == 1 ? first.billing_period
+                                           : std::to_string(loads.size()) + " billing periods (" +
+                                                 first.billing_period + " to " + loads.back().billing_period + ")");
   Transaction tx(connection_);
-  add_missing_extra_columns(load.staging_relation);
+  add_missing_extra_columns(first.staging_relation);
 
-  delete_partition(load.source, load.billing_period, context);
+  auto del = connection_.prepare("DELETE FROM focus_costs WHERE x_SourceName = ? AND x_BillingPeriod IN " + in_periods,
+                                 context);
+  del.bind(1, first.source).execute();
+  common::failpoint("replace_partition.after_delete");
 
   // BY NAME: staged columns land in the focus_costs columns of the same name (missing ones are
   // NULL); the load's identity columns are set here, so staged rows must not carry them.
-  std::string insert =
-      "INSERT INTO focus_costs BY NAME SELECT *, " + quote_literal(load.source) +
-      " AS x_SourceName, " + quote_literal(load.source_type) + " AS x_SourceType, " +
-      quote_literal(out.load_id) + " AS x_LoadId FROM " + quote_ident(load.staging_relation) +
-      " WHERE x_BillingPeriod = " + quote_literal(load.billing_period);
   {
     common::StepTimer timer(context + ": insert");
-    connection_.execute(insert, context);
+    connection_.execute("INSERT INTO focus_costs BY NAME SELECT *, " + quote_literal(first.source) +
+                            " AS x_SourceName, " + quote_literal(first.source_type) + " AS x_SourceType, " +
+                            load_id_of + " AS x_LoadId FROM " + quote_ident(first.staging_relation) +
+                            " WHERE x_BillingPeriod IN " + in_periods,
+                        context);
   }
   common::failpoint("replace_partition.after_insert");
 
-  // Reconcile before committing: what landed must equal what was staged, row for row and to
-  // the last decimal of BilledCost.
-  auto totals = connection_.prepare(
-      "SELECT count(*), coalesce(sum(BilledCost), 0), coalesce(sum(EffectiveCost), 0) FROM "
-      "focus_costs WHERE x_SourceName = ? AND x_BillingPeriod = ?",
+  // Reconcile before committing: what landed in each period must equal what was staged for it,
+  // row for row and to the last decimal of BilledCost.
+  Result loaded = connection_.query(
+      "SELECT x_BillingPeriod, count(*), coalesce(sum(BilledCost), 0), coalesce(sum(EffectiveCost), 0) FROM "
+      "focus_costs WHERE x_SourceName = " + quote_literal(first.source) + " AND x_BillingPeriod IN " + in_periods +
+          " GROUP BY 1",
       context);
-  Result t = totals.bind(1, load.source).bind(2, load.billing_period).execute();
-  out.rows = t.int64(0, 0);
-  out.billed_cost = t.text(0, 1);
-  out.effective_cost = t.text(0, 2);
-  auto staged = connection_.prepare("SELECT count(*), CAST(coalesce(sum(BilledCost), 0) AS DECIMAL(38,10)) FROM " +
-                                        quote_ident(load.staging_relation) + " WHERE x_BillingPeriod = ?",
+  Result staged = connection_.query("SELECT x_BillingPeriod, count(*), CAST(coalesce(sum(BilledCost), 0) AS "
+                                    "DECIMAL(38,10)) FROM " + quote_ident(first.staging_relation) +
+                                        " WHERE x_BillingPeriod IN " + in_periods + " GROUP BY 1",
                                     context);
-  Result st = staged.bind(1, load.billing_period).execute();
-  if (st.int64(0, 0) != out.rows || st.text(0, 1) != out.billed_cost) {
-    throw Error(context, "reconciliation failed: staged " + st.text(0, 0) + " rows / " + st.text(0, 1) +
-                             " BilledCost, loaded " + std::to_string(out.rows) + " rows / " + out.billed_cost +
-                             "; nothing was changed");
+  std::map<std::string, size_t> loaded_row, staged_row;
+  for (size_t r = 0; r < loaded.row_count(); ++r) loaded_row[loaded.text(r, 0)] = r;
+  for (size_t r = 0; r < staged.row_count(); ++r) staged_row[staged.text(r, 0)] = r;
+  const std::string zero = "0.0000000000";
+  for (size_t i = 0; i < loads.size(); ++i) {
+    const std::string& period = loads[i].billing_period;
+    auto l = loaded_row.find(period);
+    auto st = staged_row.find(period);
+    bool has_rows = l != loaded_row.end();
+    out[i].rows = has_rows ? loaded.int64(l->second, 1) : 0;
+    out[i].billed_cost = has_rows ? loaded.text(l->second, 2) : zero;
+    out[i].effective_cost = has_rows ? loaded.text(l->second, 3) : zero;
+    int64_t staged_rows = st == staged_row.end() ? 0 : staged.int64(st->second, 1);
+    std::string staged_billed = st == staged_row.end() ? zero : staged.text(st->second, 2);
+    if (staged_rows != out[i].rows || staged_billed != out[i].billed_cost) {
+      throw Error("loading " + first.source + " " + period,
+                  "reconciliation failed: staged " + std::to_string(staged_rows) + " rows / " + staged_billed +
+                      " BilledCost, loaded " + std::to_string(out[i].rows) + " rows / " + out[i].billed_cost +
+                      "; nothing was changed");
+    }
   }
-
-  record_ok_load(context, load.source, load.billing_period, load.fingerprint, load.started_at, out);
+  for (size_t i = 0; i < loads.size(); ++i) {
+    record_ok_load("loading " + first.source + " " + loads[i].billing_period, loads[i].source,
+                   loads[i].billing_period, loads[i].fingerprint, loads[i].started_at, out[i]);
+  }
   common::failpoint("replace_partition.before_commit");
   common::StepTimer timer(context + ": commit");
   tx.commit();

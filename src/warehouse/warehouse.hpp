@@ -87,6 +87,10 @@ class Warehouse {
   // Deletes the old rows of (source, billing_period) and inserts the staged ones in one
   // transaction, records the load in `loads`, then commits. On any failure nothing changes.
   LoadOutcome replace_partition(const PartitionLoad& load);
+  // The same for several billing periods of one source and staging relation, all in one
+  // transaction and one pass over the staged rows (one insert instead of one per period); each
+  // period is reconciled and recorded as its own load. On any failure nothing changes.
+  std::vector<LoadOutcome> replace_partitions(const std::vector<PartitionLoad>& loads);
   // The same for rows produced by a view in one pass (see StreamedLoad). Throws
   // warehouse::Error when a row belongs to another period; nothing changes then.
   LoadOutcome replace_partition_streamed(const StreamedLoad& load);
@@ -124,8 +128,6 @@ class Warehouse {
       : database_(std::move(database)), connection_(std::move(connection)) {}
   void migrate(const std::vector<Migration>& migrations);
   void add_missing_extra_columns(const std::string& staging_relation);
-  // Deletes the month's rows of a source (inside the caller's transaction).
-  void delete_partition(const std::string& source, const std::string& billing_period, const std::string& context);
   void record_ok_load(const std::string& context, const std::string& source, const std::string& period,
                       const std::string& fingerprint, const std::string& started_at, const LoadOutcome& out);
 

@@ -152,6 +152,50 @@ TEST(Warehouse, ReplacePartitionThatFailsChangesNothing) {
   EXPECT_EQ(w.last_fingerprint("a", "2024-09"), "fp1");
 }
 
+TEST(Warehouse, ReplacePartitionsLoadsSeveralPeriodsEachAsItsOwnLoadOrNoneOfThem) {
+  auto w = memory_warehouse();
+  stage(w, {{"2024-08", "5", "VM", ""}, {"2024-09", "10", "VM", ""}, {"2024-10", "20", "VM", ""}});
+  w.replace_partitions({{"a", "focus", "2024-08", "old", "staged", ""},
+                        {"a", "focus", "2024-09", "old", "staged", ""},
+                        {"a", "focus", "2024-10", "old", "staged", ""}});
+  // A new delivery: September and October change, August is not part of the call.
+  stage(w, {{"2024-08", "500", "VM", ""},
+            {"2024-09", "1.25", "VM", ""},
+            {"2024-09", "2.5", "DB", ""},
+            {"2024-10", "7", "VM", ""},
+            {"2024-11", "9", "VM", ""}});
+  auto out = w.replace_partitions(
+      {{"a", "focus", "2024-09", "fp9", "staged", ""}, {"a", "focus", "2024-10", "fp10", "staged", ""}});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].rows, 2);
+  EXPECT_EQ(out[0].billed_cost, "3.7500000000");
+  EXPECT_EQ(out[1].rows, 1);
+  EXPECT_EQ(out[1].billed_cost, "7.0000000000");
+  EXPECT_NE(out[0].load_id, out[1].load_id);
+  // Only the periods asked for changed: August keeps its rows, November's staged row is not taken.
+  EXPECT_EQ(one(w, "SELECT string_agg(x_BillingPeriod || '=' || s, ',' ORDER BY x_BillingPeriod) FROM (SELECT "
+                   "x_BillingPeriod, sum(BilledCost)::VARCHAR AS s FROM focus_costs GROUP BY 1)"),
+            "2024-08=5.0000000000,2024-09=3.7500000000,2024-10=7.0000000000");
+  // Each period's rows carry its own load, recorded with that period's rows and totals.
+  EXPECT_EQ(one(w, "SELECT count(*) FROM focus_costs f JOIN loads l ON l.load_id = f.x_LoadId "
+                   "WHERE l.billing_period = f.x_BillingPeriod AND l.status = 'ok'"),
+            "4");
+  EXPECT_EQ(one(w, "SELECT rows || '/' || billed_cost FROM loads WHERE load_id = '" + out[0].load_id + "'"),
+            "2/3.7500000000");
+  EXPECT_EQ(w.last_fingerprint("a", "2024-09"), "fp9");
+  EXPECT_EQ(w.last_fingerprint("a", "2024-10"), "fp10");
+
+  // One bad period fails them all: nothing changes, in no period.
+  w.connection().execute(
+      "CREATE TEMP TABLE bad AS SELECT * FROM (VALUES ('2024-09', TIMESTAMP '2024-09-01', 99::DECIMAL(38,10)), "
+      "('2024-10', TIMESTAMP '2024-10-01', NULL::DECIMAL(38,10))) t(x_BillingPeriod, BillingPeriodStart, BilledCost)");
+  EXPECT_THROW(
+      w.replace_partitions({{"a", "focus", "2024-09", "x", "bad", ""}, {"a", "focus", "2024-10", "x", "bad", ""}}),
+      wh::Error);
+  EXPECT_EQ(one(w, "SELECT sum(BilledCost) FROM focus_costs"), "15.7500000000");
+  EXPECT_EQ(w.last_fingerprint("a", "2024-09"), "fp9");
+}
+
 TEST(Warehouse, TransactionRollsBackUnlessCommitted) {
   auto w = memory_warehouse();
   w.connection().execute("CREATE TABLE t (x INT)");
