@@ -45,16 +45,17 @@ std::string as_text(const std::string& column, const std::string& type) {
   return nested ? "CAST(to_json(" + quote_ident(column) + ") AS VARCHAR)" : "CAST(" + quote_ident(column) + " AS VARCHAR)";
 }
 
-// Reads FOCUS files into focus_staging (see focus_source.hpp); drops its intermediate tables
-// whatever happens.
+// Reads FOCUS files into focus_staging (see focus_source.hpp); drops its intermediate views
+// whatever happens. The files are read through views, once, by the statement that writes
+// focus_staging: the only copy of the delivery in temporary storage.
 class FocusStager {
  public:
   FocusStager(warehouse::Connection& c, std::string name, std::string location)
       : con_(c), name_(std::move(name)), location_(std::move(location)) {}
   ~FocusStager() {
     try {
-      drop_raw_tables();
-      con_.execute("DROP TABLE IF EXISTS focus_input");
+      con_.execute("DROP VIEW IF EXISTS focus_input");
+      drop_raw_views();
     } catch (const std::exception& e) {
       spdlog::warn("{}: cleaning up temporary tables failed: {}", name_, e.what());
     }
@@ -71,9 +72,10 @@ class FocusStager {
       std::string raw = "bf_raw_" + std::to_string(i);
       {
         common::StepTimer timer(name_ + ": read " + files[i].filename().string());
-        read_file_into(con_, files[i], raw, name_);
+        read_file_into(con_, files[i], raw, name_, ReadMode::View);
       }
-      raw_tables_.push_back(raw);
+      raw_views_.push_back(raw);
+      raw_files_.push_back(files[i]);
       auto cols = con_.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = " +
                             quote_literal(raw) + " ORDER BY ordinal_position");
       std::vector<std::string> items;
@@ -97,12 +99,8 @@ class FocusStager {
       items.push_back(quote_literal(files[i].string()) + " AS bf_file");
       selects.push_back("SELECT " + common::join(items, ", ") + " FROM " + quote_ident(raw));
     }
-    {
-      common::StepTimer timer(name_ + ": combine files");
-      con_.execute("CREATE OR REPLACE TEMP TABLE focus_input AS " + common::join(selects, " UNION ALL BY NAME "),
-                  "combining files of " + name_);
-    }
-    drop_raw_tables();  // keep at most two copies of the delivery in temporary storage
+    con_.execute("CREATE OR REPLACE TEMP VIEW focus_input AS " + common::join(selects, " UNION ALL BY NAME "),
+                 "combining files of " + name_);
 
     std::vector<std::string> focus_columns;
     for (const auto& column : catalogue::columns()) {
@@ -133,14 +131,29 @@ class FocusStager {
                                               {{"focus_columns", common::join(focus_columns, ",\n  ")},
                                                {"extra_columns", extra_columns}});
     try {
-      common::StepTimer timer(name_ + ": normalize");
+      common::StepTimer timer(name_ + ": read and normalize");
       con_.execute(sql);
     } catch (const warehouse::Error& e) {
+      explain_read_failure();
       throw InputError("source " + name_ + ": cannot convert the files to FOCUS types: " + e.engine_message() +
                        " (files: " + location_ + ")");
     }
-    con_.execute("DROP TABLE focus_input");
+    con_.execute("DROP VIEW focus_input");
+    drop_raw_views();
     check_required_values();
+  }
+
+  // After a failed normalize: a file that cannot be read whole (truncated, ragged, not what its
+  // name says) is named with the reader's message; otherwise the failure was a conversion.
+  void explain_read_failure() {
+    for (size_t i = 0; i < raw_views_.size(); ++i) {
+      try {
+        con_.execute("CREATE OR REPLACE TEMP TABLE bf_read_check AS SELECT * FROM " + quote_ident(raw_views_[i]));
+        con_.execute("DROP TABLE bf_read_check");
+      } catch (const warehouse::Error& e) {
+        throw InputError("source " + name_ + ": file " + raw_files_[i].string() + ": " + e.engine_message());
+      }
+    }
   }
 
   // Rows that cannot be placed in a billing period or carry no cost would make totals wrong.
@@ -156,16 +169,18 @@ class FocusStager {
     }
   }
 
-  void drop_raw_tables() {
-    for (const auto& t : raw_tables_) con_.execute("DROP TABLE IF EXISTS " + quote_ident(t));
-    raw_tables_.clear();
+  void drop_raw_views() {
+    for (const auto& v : raw_views_) con_.execute("DROP VIEW IF EXISTS " + quote_ident(v));
+    raw_views_.clear();
+    raw_files_.clear();
   }
 
  private:
   warehouse::Connection& con_;
   std::string name_;
   std::string location_;
-  std::vector<std::string> raw_tables_;
+  std::vector<std::string> raw_views_;
+  std::vector<fs::path> raw_files_;
 };
 
 class FocusSource : public Source {
@@ -226,7 +241,7 @@ void stage_focus_files(warehouse::Connection& con, const std::vector<fs::path>& 
 }
 
 void drop_focus_staging(warehouse::Connection& con) {
-  con.execute("DROP TABLE IF EXISTS focus_staging; DROP TABLE IF EXISTS focus_input");
+  con.execute("DROP TABLE IF EXISTS focus_staging; DROP VIEW IF EXISTS focus_input");
 }
 
 std::unique_ptr<Source> create(const config::Config& config, const config::SourceConfig& source) {
