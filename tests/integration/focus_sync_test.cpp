@@ -129,6 +129,30 @@ TEST(FocusSource, TruncatedFileFailsNamingTheFileAndKeepsPreviousData) {
   EXPECT_NE(status.out.find("\"failing\""), std::string::npos) << status.out;
 }
 
+// The reader checks a sample of a file when the sync starts and reads the whole of it later;
+// a file cut off far beyond the sample must still be named.
+TEST(FocusSource, FileCutOffAfterManyGoodRowsFailsNamingTheFileAndKeepsPreviousData) {
+  bt::TempDir dir;
+  bt::write_file(dir / "exports/a.csv", std::string(kHeader) + row("2024-09", "01", "10.50", "VM"));
+  bt::write_file(dir / "billingfoot.yaml", config_for("./exports"));
+  ASSERT_EQ(bt::run_cli({"sync"}, {}, dir.path()).status, 0);
+
+  std::string good = std::string(kHeader) + row("2024-09", "01", "1.25", "VM");
+  std::string big = std::string(kHeader);
+  for (int i = 0; i < 60000; ++i) big += row(i % 2 ? "2024-09" : "2024-10", "02", "2", "DB");
+  bt::write_file(dir / "exports/a.csv", good);
+  bt::write_file(dir / "exports/b.csv", big.substr(0, big.size() - 40));  // the last row cut mid-row
+  auto r = bt::run_cli({"sync"}, {}, dir.path());
+  EXPECT_EQ(r.status, 1);
+  // Named as the file that cannot be read, not as values that do not convert.
+  EXPECT_NE(r.err.find("source files: file " + (dir / "exports/b.csv").string() + ": "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("cannot convert"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("a.csv"), std::string::npos) << r.err;
+  EXPECT_EQ(bt::parse_decimal_e10(scalar(dir.path(), "SELECT sum(BilledCost) FROM focus_costs")),
+            bt::parse_decimal_e10("10.50"));
+  EXPECT_EQ(scalar(dir.path(), "SELECT count(*) FROM focus_costs"), "1");
+}
+
 TEST(FocusSource, FileWithoutBilledCostIsRejectedAsSchemaDrift) {
   bt::TempDir dir;
   bt::write_file(dir / "exports/x.csv", "BillingPeriodStart,Cost\n2024-09-01,3\n");
