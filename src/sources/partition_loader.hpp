@@ -1,7 +1,9 @@
 #pragma once
 // The load step every source shares: take a staged relation of FOCUS rows (with
 // x_BillingPeriod), and for each billing period in range either report it unchanged (its
-// content fingerprint equals the last successful load) or replace the partition atomically.
+// content fingerprint equals the last successful load) or replace the partition; the changed
+// periods are replaced together, atomically (Warehouse::replace_partitions), each recorded as
+// its own load.
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,10 +28,10 @@ struct StagedLoad {
 std::vector<PeriodResult> load_staged_periods(warehouse::Warehouse& warehouse, const StagedLoad& load,
                                               const SyncOptions& options);
 
-// One billing period loaded straight from `view` (every row of it belongs to `period`): the
-// view is evaluated once, into focus_costs, and the content fingerprint is taken from the
-// inserted rows; when it equals the last successful load's, the insert is rolled back and the
-// period reported unchanged. Failures are reported (and recorded) as a failed period.
+// One billing period loaded straight from the staged views (every row of them belongs to
+// `period`): each is evaluated once, into focus_costs, and the content fingerprint is taken
+// from the inserted rows; when it equals the last successful load's, the insert is rolled back
+// and the period reported unchanged. Failures are reported (and recorded) as a failed period.
 // `explain_failure`, when given, runs after a failed load (rolled back) and may throw an
 // exception whose message explains the failure better than the engine's.
 PeriodResult load_streamed_period(warehouse::Warehouse& warehouse, const StagedLoad& load, const std::string& period,
