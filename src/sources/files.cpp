@@ -112,7 +112,8 @@ void read_file_into(warehouse::Connection& con, const fs::path& file, const std:
   if (format_of(file) != FileFormat::Csv) return;
   // A CSV file whose rows do not fit its comma-separated header (cut off, ragged) is not taken
   // for comma-separated by DuckDB's sniffer, which then reads each line as one column named
-  // after the whole header. Read as comma-separated, the reader names the line that is wrong.
+  // after the whole header. When reading it as comma-separated fails too, the file is named as
+  // such, with its header's column count and the reader's reason.
   auto cols = con.query("SELECT count(*), min(column_name) FROM information_schema.columns WHERE table_name = " +
                         quote_literal(table));
   std::string header = cols.int64(0, 0) == 1 ? cols.text(0, 1) : "";
@@ -122,8 +123,9 @@ void read_file_into(warehouse::Connection& con, const fs::path& file, const std:
   } catch (const warehouse::Error& e) {
     con.execute("DROP " + kind + "IF EXISTS " + quote_ident(table));
     std::string reason = e.engine_message().substr(0, e.engine_message().find('\n'));
-    throw InputError("source " + source_name + ": file " + file.string() + ": not a well-formed CSV table: its header names " +
-                     std::to_string(std::count(header.begin(), header.end(), ',') + 1) +
+    auto columns = std::count(header.begin(), header.end(), ',') + 1;
+    throw InputError("source " + source_name + ": file " + file.string() +
+                     ": not a well-formed CSV table: its header names " + std::to_string(columns) +
                      " comma-separated columns but its rows do not split into them (cut off, or ragged rows?): " +
                      reason);
   }
