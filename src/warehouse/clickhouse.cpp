@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "common/errors.hpp"
 #include "common/failpoint.hpp"
@@ -598,10 +599,23 @@ class Staging {
 }  // namespace
 
 void drop_abandoned_staging(ClickHouse& ch, const std::string& table) {
-  ClickHouseResult tables = ch.query(
-      "SELECT name FROM system.tables WHERE database = " + ch_literal(ch.settings().database) +
-          " AND startsWith(name, " + ch_literal(table + "_staging_") + ")",
-      "listing staging tables");
+  // Listing system.tables fails ("Table … doesn't exist") when another writer drops its staging
+  // table meanwhile. This is housekeeping: after a few tries it is left to the next sync.
+  ClickHouseResult tables;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      tables = ch.query("SELECT name FROM system.tables WHERE database = " + ch_literal(ch.settings().database) +
+                            " AND startsWith(name, " + ch_literal(table + "_staging_") + ")",
+                        "listing staging tables");
+      break;
+    } catch (const ClickHouseError& e) {
+      if (attempt == 3) {
+        spdlog::warn("not dropping abandoned staging tables of {} this time: {}", table, e.what());
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+    }
+  }
   int64_t now = std::time(nullptr);
   for (const auto& row : tables.rows) {
     std::string name = row[0].value_or("");
