@@ -87,7 +87,8 @@ void read_file_into(warehouse::Connection& con, const fs::path& file, const std:
                     const std::string& source_name, ReadMode mode) {
   std::string path = quote_literal(file.string());
   std::string reader;
-  switch (format_of(file)) {
+  const FileFormat format = format_of(file);
+  switch (format) {
     case FileFormat::Csv:
       // all_varchar: types come from the FOCUS catalogue, not from guessing. Literal NULL and
       // empty fields are NULL; a truncated or ragged file fails (strict mode).
@@ -109,7 +110,7 @@ void read_file_into(warehouse::Connection& con, const fs::path& file, const std:
   } catch (const warehouse::Error& e) {
     throw InputError("source " + source_name + ": file " + file.string() + ": " + e.engine_message());
   }
-  if (format_of(file) != FileFormat::Csv) return;
+  if (format != FileFormat::Csv) return;
   // A CSV file whose rows do not fit its comma-separated header (cut off, ragged) is not taken
   // for comma-separated by DuckDB's sniffer, which then reads each line as one column named
   // after the whole header. When reading it as comma-separated fails too, the file is named as

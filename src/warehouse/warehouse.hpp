@@ -45,7 +45,7 @@ struct StreamedLoad {
   std::vector<std::string> views;
   std::string fingerprint_prefix;  // prepended to "rows=…;billed=…;load=…" of the new rows
   // When the new rows equal the rows the partition holds (same count, same BilledCost and
-  // EffectiveCost totals, then the same sum of row hashes over the view's columns), the
+  // EffectiveCost totals, then the same sum of row hashes over the views' columns), the
   // transaction is rolled back and the outcome says unchanged: the partition keeps its rows and
   // its load. False: always replace.
   bool keep_if_same = false;
